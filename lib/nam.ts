@@ -1,0 +1,39 @@
+/**
+ * The Québec health insurance number (NAM, « numéro d'assurance maladie »): 4 letters (first three
+ * of the family name, first of the given name), then YYMMDD of birth with 50 added to the month for
+ * women, then 2 administrative digits. See RAMQ, « Carte d'assurance maladie ».
+ */
+const NAM_SHAPE = /^[A-Z]{4}(\d{2})(\d{2})(\d{2})\d{2}$/;
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** The birth date a NAM encodes: the century is not in the number, so either one may be meant. */
+export function isValidNam(value: string): boolean {
+  const match = NAM_SHAPE.exec(value);
+  if (!match) return false;
+  const yy = Number(match[1]);
+  let month = Number(match[2]);
+  const day = Number(match[3]);
+  if (month > 50) month -= 50;
+  if (month < 1 || month > 12) return false;
+  return isRealDate(1900 + yy, month, day) || isRealDate(2000 + yy, month, day);
+}
+
+/** Upper-cases and strips the spaces people type on the card's layout (« TREM 7556 1212 »). */
+export function normalizeNam(value: string): string {
+  return value.replace(/\s+/g, '').toUpperCase();
+}
+
+/** Sex and birth month/day encoded in a NAM, for the demo generator and consistency checks. */
+export function namFor(familyName: string, givenName: string, birthDate: string, sex: 'F' | 'M', admin: number): string {
+  const letters = (s: string) => s.normalize('NFD').replace(/[^A-Za-z]/g, '').toUpperCase();
+  const family = (letters(familyName) + 'XXX').slice(0, 3);
+  const given = (letters(givenName) + 'X').slice(0, 1);
+  const [yyyy, mm, dd] = birthDate.split('-').map(Number);
+  const month = mm + (sex === 'F' ? 50 : 0);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${family}${given}${two(yyyy % 100)}${two(month)}${two(dd)}${two(admin)}`;
+}

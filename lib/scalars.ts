@@ -1,0 +1,48 @@
+import { GraphQLScalarType, Kind } from 'graphql';
+import { isValidNam, normalizeNam } from './nam';
+import { badUserInput } from './errors';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function stringScalar(name: string, description: string, parse: (raw: string) => string) {
+  const fromValue = (value: unknown) => {
+    if (typeof value !== 'string') throw badUserInput(`${name} must be a string.`);
+    return parse(value);
+  };
+  return new GraphQLScalarType({
+    name,
+    description,
+    serialize: (value) => value,
+    parseValue: fromValue,
+    parseLiteral: (ast) => {
+      if (ast.kind !== Kind.STRING) throw badUserInput(`${name} must be a string.`);
+      return fromValue(ast.value);
+    },
+  });
+}
+
+/** Rejects a malformed NAM before any resolver runs; the message never echoes the value. */
+export const NamScalar = stringScalar('NAM', 'Québec health insurance number.', (raw) => {
+  const nam = normalizeNam(raw);
+  if (!isValidNam(nam)) {
+    throw badUserInput('A NAM is 4 letters and 8 digits whose first six digits are a real birth date (women: month + 50).');
+  }
+  return nam;
+});
+
+export const DateScalar = stringScalar('Date', 'ISO 8601 calendar date.', (raw) => {
+  if (!DATE.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) || new Date(`${raw}T00:00:00Z`).toISOString().slice(0, 10) !== raw) {
+    throw badUserInput('A Date is YYYY-MM-DD and a real calendar day.');
+  }
+  return raw;
+});
+
+export const DateTimeScalar = stringScalar('DateTime', 'ISO 8601 date-time with an offset.', (raw) => {
+  if (!DATE_TIME.test(raw) || Number.isNaN(Date.parse(raw))) {
+    throw badUserInput('A DateTime is ISO 8601 with an offset, e.g. 2012-03-30T14:05:00-04:00.');
+  }
+  return raw;
+});
+
+export const scalarResolvers = { NAM: NamScalar, Date: DateScalar, DateTime: DateTimeScalar };
