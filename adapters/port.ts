@@ -44,3 +44,12 @@ export class SourceError extends Error {
 export function facilityOf(source: SourceConfig): Facility {
   return { id: source.id, name: source.name, region: source.region, area: source.area };
 }
+
+/**
+ * The IHE PIX-like cross-reference between a NAM and each source's local patient id. The patient
+ * index owns it; adapters that learn a link (HL7 PID-3 with both a JHN and an MR) feed it.
+ */
+export interface CrossReference {
+  link(sourceId: string, localId: string, nam: string, via: 'hl7' | 'import'): Promise<void>;
+  namFor(sourceId: string, localId: string): Promise<string | undefined>;
+}

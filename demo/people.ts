@@ -67,3 +67,9 @@ export function registryCsv(people: DemoPerson[]): string {
   const rows = people.map((p) => [p.nam, p.familyName, p.givenName, p.birthDate, p.sex].join(','));
   return ['nam,family_name,given_name,birth_date,sex', ...rows].join('\n') + '\n';
 }
+
+/** The demo cross-reference (xref import format) for the Mauricie pharmacy, which uses local ids. */
+export function xrefCsv(people: DemoPerson[]): string {
+  const rows = people.filter((p) => p.region === 'Mauricie').map((p) => ['pharmacy-trois-rivieres', localPharmacyIdOf(p), p.nam].join(','));
+  return ['source_id,local_id,nam', ...rows].join('\n') + '\n';
+}

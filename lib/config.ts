@@ -35,6 +35,8 @@ export interface Config {
   sourcesFile: string;
   sources: SourceConfig[];
   registryFile: string;
+  /** Role -> domains policy (JSON); unset means the QHR default (gateway/consent/policy.ts). */
+  policyFile?: string;
   /** How long a source may take before it counts as UNAVAILABLE. */
   sourceTimeoutMs: number;
   /** Most people one `patients` request may ask for. */
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourcesFile,
     sources: readSourcesFile(sourcesFile, { timeZone }),
     registryFile: env.REGISTRY_FILE || join(DEMO_DIR, 'registry.csv'),
+    policyFile: env.POLICY_FILE || undefined,
     sourceTimeoutMs: integer(env, 'SOURCE_TIMEOUT_MS', 3000),
     maxPatientsPerRequest: integer(env, 'MAX_PATIENTS_PER_REQUEST', 100),
     timeZone,

@@ -89,3 +89,27 @@ export interface RecordsByKind {
   immunizations: ImmunizationRecord;
 }
 export type RecordKind = keyof RecordsByKind;
+
+/** The contract's Domain each Patient list field belongs to: what the role policy and consent speak of. */
+export const DOMAIN_OF_KIND = {
+  medications: 'MEDICATIONS',
+  labResults: 'LAB_RESULTS',
+  imagingStudies: 'IMAGING',
+  encounters: 'CLINICAL',
+  conditions: 'CLINICAL',
+  allergies: 'CLINICAL',
+  immunizations: 'CLINICAL',
+} as const satisfies Record<RecordKind, 'MEDICATIONS' | 'LAB_RESULTS' | 'IMAGING' | 'CLINICAL'>;
+
+export const RECORD_KINDS = Object.keys(DOMAIN_OF_KIND) as RecordKind[];
+
+/** The date a clinician sorts each kind of record by (most recent first). */
+export const DATE_OF: { [K in RecordKind]: (record: RecordsByKind[K]) => string | undefined } = {
+  medications: (r) => r.dispensedAt,
+  labResults: (r) => r.observedAt,
+  imagingStudies: (r) => r.startedAt,
+  encounters: (r) => r.start,
+  conditions: (r) => r.onset,
+  allergies: (r) => r.recordedAt,
+  immunizations: (r) => r.occurredAt,
+};

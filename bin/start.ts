@@ -1,0 +1,63 @@
+/**
+ * `npm start`: the whole stack on embedded defaults. With the demo sources file (the default) it
+ * first starts the demo source systems, then our platform, then lets the demo laboratory push its
+ * results over MLLP. DATABASE_URL / REDIS_URL switch to servers; PORT moves the gateway.
+ * Ctrl-C stops everything in reverse order.
+ */
+import { join } from 'node:path';
+import { startDemoLabSystem } from '../demo/lab-system';
+import { demoPeople } from '../demo/people';
+import { demoPortOf, startDemoHttpSystems } from '../demo/systems';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { startPlatform } from '../lib/platform';
+import { importXref } from '../subgraphs/patient-index/xref-import';
+
+const DEMO_SOURCES = join(__dirname, '..', 'demo', 'sources.json');
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
+  const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    const demo = config.sourcesFile === DEMO_SOURCES;
+    const people = demoPeople();
+    if (demo) {
+      const systems = await startDemoHttpSystems({ host: config.host, fhirPort: demoPortOf(config.sources, 'fhir-r4'), pacsPort: demoPortOf(config.sources, 'dicomweb'), people });
+      stops.push(systems.stop);
+      say(`demo FHIR R4 server (pharmacies, clinic): ${systems.fhirUrl}`);
+      say(`demo DICOMweb PACS: ${systems.pacsUrl}`);
+    }
+    const platform = await startPlatform({ config, logger, progress: say });
+    stops.push(platform.stop);
+    if (demo) {
+      const known = new Set(config.sources.map((s) => s.id));
+      const report = await importXref(join(__dirname, '..', 'demo', 'xref.csv'), platform.xref, known);
+      say(`cross-reference: ${report.added} demo links imported (${report.rows} rows, ${report.rejected.length} rejected)`);
+      for (const source of config.sources.filter((s) => s.protocol === 'hl7v2-mllp')) {
+        const lab = await startDemoLabSystem({ host: config.host, port: platform.labPorts.get(source.id)!, people });
+        stops.push(lab.close);
+        say(`demo laboratory ${source.id}: sent ${lab.sent} ORU^R01 messages over MLLP, ${lab.acked} acknowledged`);
+      }
+    }
+    say(`ready: ${platform.gatewayUrl}  (token: npm run token -- --role physician)`);
+  } catch (error) {
+    say(`could not start: ${(error as Error).message}`);
+    await stop(1);
+  }
+}
+
+void main();

@@ -1,0 +1,49 @@
+import { jwtVerify, SignJWT } from 'jose';
+
+/**
+ * The gateway signs every request it sends a subgraph with a short-lived token naming the
+ * provider it acts for; subgraphs refuse any request without one (issue #3 §7). The token is
+ * HS256 over a secret only the gateway and the subgraphs hold, with the subgraph as audience so
+ * a token captured on one subgraph cannot be replayed on another.
+ */
+export const INTERNAL_HEADER = 'x-qhr-gateway-token';
+const ISSUER = 'qhr-gateway';
+
+export interface Caller {
+  /** Provider licence id, or the person's own NAM for role `person`. */
+  providerId: string;
+  role: string;
+  facility?: string;
+  /** Domains the caller's role may see (decided by the gateway's policy). */
+  domains: string[];
+}
+
+const keyOf = (secret: string) => new TextEncoder().encode(secret);
+
+export async function signInternalToken(caller: Caller, audience: string, secret: string): Promise<string> {
+  return new SignJWT({ role: caller.role, facility: caller.facility, domains: caller.domains })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(caller.providerId)
+    .setIssuer(ISSUER)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime('60s')
+    .sign(keyOf(secret));
+}
+
+/** Returns the caller, or undefined for a missing, forged, expired or misdirected token. */
+export async function verifyInternalToken(token: string | undefined, audience: string, secret: string): Promise<Caller | undefined> {
+  if (!token) return undefined;
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER, audience });
+    if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') return undefined;
+    return {
+      providerId: payload.sub,
+      role: payload.role,
+      facility: typeof payload.facility === 'string' ? payload.facility : undefined,
+      domains: Array.isArray(payload.domains) ? payload.domains.filter((d): d is string => typeof d === 'string') : [],
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRecordSources } from '../adapters';
+import { LabStore, startMllpReceiver } from '../adapters/hl7v2';
+import { loadPolicy } from '../gateway/consent/policy';
+import { startGateway } from '../gateway/server';
+import { domainSubgraph } from '../subgraphs/domain-subgraph';
+import { patientIndexSubgraph } from '../subgraphs/patient-index';
+import { loadRegistry } from '../subgraphs/patient-index/registry';
+import { XrefStore } from '../subgraphs/patient-index/xref-store';
+import { serveSubgraph, type RunningSubgraph } from '../subgraphs/serve';
+import { SourceGuards } from '../subgraphs/source-guard';
+import type { RecordKind } from '../schema/records';
+import type { Config, SubgraphName } from './config';
+import { openDb, type Db } from './db';
+import type { Logger } from './logger';
+
+export interface PlatformOptions {
+  config: Config;
+  logger: Logger;
+  /** Keeps this instance's tables in their own schema (tests). */
+  dbSchema?: string;
+  /** Told each step as it happens ("lab listener: port 4130"). */
+  progress?: (line: string) => void;
+}
+
+export interface Platform {
+  gatewayUrl: string;
+  subgraphUrls: Record<SubgraphName, string>;
+  /** The port each HL7 v2 lab source's MLLP listener opened. */
+  labPorts: Map<string, number>;
+  db: Db;
+  xref: XrefStore;
+  stop(): Promise<void>;
+}
+
+const DOMAIN_SUBGRAPHS: { name: Exclude<SubgraphName, 'patient-index'>; kinds: RecordKind[] }[] = [
+  { name: 'pharmacy', kinds: ['medications'] },
+  { name: 'lab', kinds: ['labResults'] },
+  { name: 'imaging', kinds: ['imagingStudies'] },
+  { name: 'clinic', kinds: ['encounters', 'conditions', 'allergies', 'immunizations'] },
+];
+
+/**
+ * Starts our side of the stack: the database, the HL7 listeners, the five subgraphs and the
+ * gateway, in that order (each needs the one before), and stops them in reverse. The demo source
+ * systems are not part of it: they stand for the outside world (see bin/start.ts).
+ */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const { config, logger } = options;
+  const progress = options.progress ?? (() => undefined);
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => logger.error({ err: (error as Error).name }, 'stop failed'));
+  };
+  try {
+    const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: options.dbSchema });
+    stops.push(() => db.close());
+    progress(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${config.dataDir ?? 'in memory'})`}`);
+    const xref = new XrefStore(db);
+    const labStore = new LabStore(db);
+    await xref.migrate();
+    await labStore.migrate();
+
+    const registry = loadRegistry(config.registryFile);
+    progress(`registry: ${registry.size} insured people`);
+
+    const labPorts = new Map<string, number>();
+    for (const source of config.sources.filter((s) => s.protocol === 'hl7v2-mllp')) {
+      const receiver = await startMllpReceiver({ source, store: labStore, xref, logger, host: config.host });
+      stops.push(() => receiver.close());
+      labPorts.set(source.id, receiver.port);
+      progress(`lab listener ${source.id}: MLLP on ${config.host}:${receiver.port}`);
+    }
+
+    const recordSources = createRecordSources(config.sources, { labStore });
+    const guards = new SourceGuards({ timeoutMs: config.sourceTimeoutMs });
+    const serve = async (definition: Parameters<typeof serveSubgraph>[0], name: SubgraphName): Promise<RunningSubgraph> => {
+      const running = await serveSubgraph(definition as never, { host: config.host, port: config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
+      stops.push(running.stop);
+      progress(`subgraph ${name}: ${running.url}`);
+      return running;
+    };
+    const subgraphUrls = {} as Record<SubgraphName, string>;
+    subgraphUrls['patient-index'] = (await serve(patientIndexSubgraph({ registry, xref, maxPatientsPerRequest: config.maxPatientsPerRequest }) as never, 'patient-index')).url;
+    for (const { name, kinds } of DOMAIN_SUBGRAPHS) {
+      const sources = recordSources.filter((s) => kinds.includes(s.kind));
+      const definition = domainSubgraph({ name, schemaFile: join(__dirname, '..', 'subgraphs', name, 'schema.graphql'), kinds, sources, guards });
+      subgraphUrls[name] = (await serve(definition as never, name)).url;
+    }
+
+    const gateway = await startGateway({
+      config,
+      logger,
+      supergraphSdl: readFileSync(join(__dirname, '..', 'schema', 'supergraph.graphql'), 'utf8'),
+      subgraphUrls,
+      policy: loadPolicy(config.policyFile),
+    });
+    stops.push(gateway.stop);
+    progress(`gateway: ${gateway.url}`);
+    return { gatewayUrl: gateway.url, subgraphUrls, labPorts, db, xref, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

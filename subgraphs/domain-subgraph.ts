@@ -1,0 +1,97 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { readFileSync } from 'node:fs';
+import { GraphQLError, parse, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
+import type { RecordSource } from '../adapters/port';
+import { forbidden, sourceUnavailable } from '../lib/errors';
+import { scalarResolvers } from '../lib/scalars';
+import { DOMAIN_OF_KIND, type RecordKind } from '../schema/records';
+import type { SourceReport } from './ask-sources';
+import { createRecordLoaders } from './record-loader';
+import type { BaseContext, SubgraphDefinition } from './serve';
+import type { SourceGuards } from './source-guard';
+
+/** The entity representation the gateway sends: the key, plus the cross-reference (@requires). */
+interface PatientRepresentation {
+  nam: string;
+  sourceIds?: { source: string; localId: string }[];
+}
+
+export interface DomainContext extends BaseContext {
+  records: ReturnType<typeof createRecordLoaders>;
+  reports: SourceReport[];
+  /** SOURCE_UNAVAILABLE errors for fields that still return the other sources' records. */
+  partialErrors: GraphQLError[];
+}
+
+export interface DomainSubgraphOptions {
+  name: string;
+  /** Path of the subgraph's SDL. */
+  schemaFile: string;
+  kinds: readonly RecordKind[];
+  sources: readonly RecordSource[];
+  guards: SourceGuards;
+}
+
+/**
+ * A domain subgraph: contributes list fields to Patient, each answered by every connected source of
+ * that kind. A field whose sources all fail is null with SOURCE_UNAVAILABLE; one where only some
+ * fail returns the others' records and the error at its path (contract header). Each source's
+ * answer is reported in the response extensions, from which the gateway builds `Patient.sources`.
+ */
+export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefinition<DomainContext> {
+  const byKind = new Map<RecordKind, RecordSource[]>();
+  for (const source of options.sources) byKind.set(source.kind, [...(byKind.get(source.kind) ?? []), source]);
+
+  const resolveKind = (kind: RecordKind) => async (patient: PatientRepresentation, args: { since?: string }, context: DomainContext, info: GraphQLResolveInfo) => {
+    // Defence in depth: the gateway already withholds domains a role may not see.
+    if (!context.caller.domains.includes(DOMAIN_OF_KIND[kind])) throw forbidden();
+    const localIds = new Map((patient.sourceIds ?? []).map((link) => [link.source, link.localId] as const));
+    const answer = await context.records.load(kind, { nam: patient.nam, localIds }, args.since);
+    if (answer.asked.length > 0 && answer.failed.length === answer.asked.length) throw sourceUnavailable(answer.failed);
+    if (answer.failed.length > 0) {
+      const error = sourceUnavailable(answer.failed);
+      context.partialErrors.push(new GraphQLError(error.message, { path: responsePathAsArray(info.path), extensions: error.extensions }));
+    }
+    return answer.records;
+  };
+
+  return {
+    name: options.name,
+    typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
+    resolvers: {
+      ...scalarResolvers,
+      Patient: {
+        __resolveReference: (representation: PatientRepresentation) => representation,
+        ...Object.fromEntries(options.kinds.map((kind) => [kind, resolveKind(kind)])),
+      },
+    } as never,
+    context: (base) => {
+      const reports: SourceReport[] = [];
+      return {
+        ...base,
+        reports,
+        partialErrors: [],
+        records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, logger: base.logger }, (r) => reports.push(...r)),
+      };
+    },
+    plugins: [useSourceReports()],
+  };
+}
+
+/** Puts the source reports in the response extensions and adds the partial-failure errors. */
+function useSourceReports(): ApolloServerPlugin<DomainContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, sourceReports: contextValue.reports };
+          if (contextValue.partialErrors.length > 0) {
+            result.errors = [...(result.errors ?? []), ...contextValue.partialErrors.map((e) => e.toJSON())];
+          }
+        },
+      };
+    },
+  };
+}

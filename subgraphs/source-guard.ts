@@ -1,0 +1,28 @@
+import { circuitBreaker, ConsecutiveBreaker, handleAll, timeout, TimeoutStrategy, wrap, type IPolicy } from 'cockatiel';
+import type { SourceConfig } from '../lib/sources';
+
+/**
+ * Resilience per source (cockatiel): a timeout that aborts the request, and a circuit breaker so a
+ * source that keeps failing is not waited on by every request until it recovers. With hundreds of
+ * sources one slow pharmacy must cost the record one timeout at most, not one per person.
+ */
+export class SourceGuards {
+  private readonly policies = new Map<string, IPolicy>();
+
+  constructor(private readonly options: { timeoutMs: number; failuresBeforeOpen?: number; halfOpenAfterMs?: number }) {}
+
+  policyFor(source: SourceConfig): IPolicy {
+    let policy = this.policies.get(source.id);
+    if (!policy) {
+      policy = wrap(
+        circuitBreaker(handleAll, {
+          halfOpenAfter: this.options.halfOpenAfterMs ?? 10_000,
+          breaker: new ConsecutiveBreaker(this.options.failuresBeforeOpen ?? 5),
+        }),
+        timeout(source.timeoutMs ?? this.options.timeoutMs, TimeoutStrategy.Aggressive),
+      );
+      this.policies.set(source.id, policy);
+    }
+    return policy;
+  }
+}
