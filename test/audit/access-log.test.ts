@@ -1,0 +1,209 @@
+import { openDb, type Db } from '../../lib/db';
+import { AccessLog, AccessLogWriteError, GENESIS_HASH, entryHash, type AccessEntryInput } from '../../gateway/audit/access-log';
+import { RefusalRegister } from '../../gateway/consent/refusal-register';
+import { openTestDb } from '../support/db';
+
+/** QHR access log: one entry per person per request, append-only, each entry chained to the one before. */
+
+type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+const opened: TestDb[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((db) => db.drop()));
+});
+
+/** A log of its own per test: tampering in one test must not break the chain of another. */
+async function freshLog(): Promise<{ db: TestDb; log: AccessLog }> {
+  const db = await openTestDb('access_log');
+  opened.push(db);
+  const log = new AccessLog(db);
+  await log.migrate();
+  return { db, log };
+}
+
+const TREMBLAY = 'TRES93110110';
+const GAGNON = 'GAGN44541911';
+const at = (iso: string) => new Date(iso);
+const entry = (extra: Partial<AccessEntryInput> = {}): AccessEntryInput => ({
+  nam: TREMBLAY,
+  providerId: 'md-1001',
+  role: 'PHYSICIAN',
+  facility: 'CLSC Rosemont',
+  domains: ['MEDICATIONS', 'LAB_RESULTS'],
+  outcome: 'GRANTED',
+  ...extra,
+});
+
+async function appendMany(log: AccessLog, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) await log.append([entry({ providerId: `md-${i}`, nam: i % 2 ? GAGNON : TREMBLAY })]);
+}
+
+/** What an attacker with the table owner's rights can do: switch the append-only guard off. */
+async function asOwner(db: Db, sql: string, params: unknown[] = []): Promise<void> {
+  await db.query(`ALTER TABLE access_log DISABLE TRIGGER access_log_no_rewrite`);
+  await db.query(sql, params);
+}
+
+test('every consultation is kept with who, where, what and the outcome, newest first', async () => {
+  const { log } = await freshLog();
+  await log.append([entry({ at: at('2024-03-01T09:00:00.250-05:00'), domains: ['LAB_RESULTS', 'MEDICATIONS', 'LAB_RESULTS'] })]);
+  await log.append([
+    entry({ at: at('2024-03-02T10:00:00-05:00'), providerId: 'ph-7', role: 'PHARMACIST', facility: undefined, domains: ['MEDICATIONS'], outcome: 'DENIED' }),
+    entry({ nam: GAGNON, at: at('2024-03-02T10:00:00-05:00') }),
+  ]);
+
+  const mine = await log.forPerson(TREMBLAY);
+  expect(mine).toEqual([
+    { seq: 2, at: '2024-03-02T10:00:00.000-05:00', nam: TREMBLAY, providerId: 'ph-7', role: 'PHARMACIST', domains: ['MEDICATIONS'], outcome: 'DENIED' },
+    {
+      seq: 1,
+      at: '2024-03-01T09:00:00.250-05:00',
+      nam: TREMBLAY,
+      providerId: 'md-1001',
+      role: 'PHYSICIAN',
+      facility: 'CLSC Rosemont',
+      domains: ['MEDICATIONS', 'LAB_RESULTS'], // each once, in contract order
+      outcome: 'GRANTED',
+    },
+  ]);
+  expect((await log.forPerson(TREMBLAY, '2024-03-02')).map((e) => e.seq)).toEqual([2]);
+  expect((await log.forPerson(TREMBLAY, '2024-03-01T09:00:00.251-05:00')).map((e) => e.seq)).toEqual([2]);
+  expect((await log.forPerson(GAGNON)).map((e) => e.seq)).toEqual([3]);
+  await expect(log.forPerson(TREMBLAY, '2024-03-01T09:00')).rejects.toThrow(RangeError);
+});
+
+test('an entry without a time is stamped by the database clock', async () => {
+  const { log } = await freshLog();
+  const before = Date.now();
+  await log.append([entry()]);
+  const [stamped] = await log.forPerson(TREMBLAY);
+  expect(Math.abs(Date.parse(stamped.at) - before)).toBeLessThan(5000);
+});
+
+test('the log chains each entry to the one before', async () => {
+  const { db, log } = await freshLog();
+  await log.append([entry(), entry({ nam: GAGNON })]);
+  await log.append([entry({ outcome: 'DENIED', facility: undefined })]);
+
+  const { rows } = await db.query<Parameters<typeof entryHash>[0] & { hash: string }>(`SELECT * FROM access_log ORDER BY seq`);
+  expect(rows.map((row) => Number(row.seq))).toEqual([1, 2, 3]);
+  expect(rows[0].prev_hash).toBe(GENESIS_HASH);
+  expect(rows[1].prev_hash).toBe(rows[0].hash);
+  expect(rows[2].prev_hash).toBe(rows[1].hash);
+  for (const row of rows) expect(entryHash(row)).toBe(row.hash);
+  expect(new Set(rows.map((row) => row.hash)).size).toBe(3);
+  expect(await log.verify()).toEqual({ ok: true, entries: 3 });
+});
+
+test('the log refuses to have an entry changed or removed', async () => {
+  const { db, log } = await freshLog();
+  await log.append([entry()]);
+  await expect(db.query(`UPDATE access_log SET outcome = 'DENIED'`)).rejects.toThrow(/append-only/);
+  await expect(db.query(`DELETE FROM access_log`)).rejects.toThrow(/append-only/);
+  await expect(db.query(`TRUNCATE access_log`)).rejects.toThrow(/append-only/);
+  expect(await log.verify()).toEqual({ ok: true, entries: 1 });
+});
+
+test('audit verification reports the first altered entry', async () => {
+  const { db, log } = await freshLog();
+  await appendMany(log, 6);
+  await asOwner(db, `UPDATE access_log SET outcome = 'DENIED' WHERE seq IN (3, 5)`);
+  expect(await log.verify()).toEqual({ ok: false, entries: 2, brokenAt: 3, reason: 'hash mismatch' });
+});
+
+test('an altered entry given a fresh hash breaks the link of the next one', async () => {
+  const { db, log } = await freshLog();
+  await appendMany(log, 4);
+  const { rows } = await db.query<Parameters<typeof entryHash>[0]>(`SELECT * FROM access_log WHERE seq = 2`);
+  const forged = { ...rows[0], provider_id: 'md-someone-else' };
+  await asOwner(db, `UPDATE access_log SET provider_id = $1, hash = $2 WHERE seq = 2`, [forged.provider_id, entryHash(forged)]);
+  expect(await log.verify()).toEqual({ ok: false, entries: 2, brokenAt: 3, reason: 'link to the previous entry broken' });
+});
+
+test('a deleted entry breaks the chain', async () => {
+  const { db, log } = await freshLog();
+  await appendMany(log, 5);
+  await asOwner(db, `DELETE FROM access_log WHERE seq = 2`);
+  expect(await log.verify()).toEqual({ ok: false, entries: 1, brokenAt: 2, reason: 'entry missing' });
+
+  const other = await freshLog();
+  await appendMany(other.log, 2);
+  await asOwner(other.db, `DELETE FROM access_log WHERE seq = 1`);
+  expect(await other.log.verify()).toEqual({ ok: false, entries: 0, brokenAt: 1, reason: 'entry missing' });
+});
+
+test('verification reads the log in pages and follows the chain across them', async () => {
+  const { db, log } = await freshLog();
+  await log.append(Array.from({ length: 7 }, (_, i) => entry({ providerId: `md-${i}` })));
+  const progress: number[] = [];
+  expect(await log.verify({ pageSize: 2, onProgress: (checked) => progress.push(checked) })).toEqual({ ok: true, entries: 7 });
+  expect(progress).toEqual([2, 4, 6, 7]);
+
+  await asOwner(db, `UPDATE access_log SET role = 'NURSE' WHERE seq = 5`); // first entry of the third page
+  expect(await log.verify({ pageSize: 2 })).toMatchObject({ ok: false, brokenAt: 5 });
+});
+
+// PGlite is one connection in one process: two writers need a real PostgreSQL.
+const withPostgres = process.env.DATABASE_URL ? test : test.skip;
+const needsPostgres = process.env.DATABASE_URL ? '' : ' (skipped: needs DATABASE_URL, PGlite has a single connection)';
+withPostgres(`two writers appending at once keep one chain${needsPostgres}`, async () => {
+  const { db, log } = await freshLog();
+  const second = await openDb({ url: process.env.DATABASE_URL, schema: db.schema });
+  try {
+    const writers = [log, new AccessLog(second)];
+    const batches = writers.flatMap((writer, w) =>
+      Array.from({ length: 25 }, (_, b) => writer.append([entry({ providerId: `w${w}-b${b}-0` }), entry({ nam: GAGNON, providerId: `w${w}-b${b}-1` })])),
+    );
+    await Promise.all(batches);
+  } finally {
+    await second.close();
+  }
+  expect(await log.verify()).toEqual({ ok: true, entries: 100 });
+});
+
+test('a provider who consulted before the refusal is recognised; one who consulted after is not', async () => {
+  const { db, log } = await freshLog();
+  const register = new RefusalRegister(db);
+  await register.migrate();
+  const refusal = await register.record({ nam: TREMBLAY, status: 'REFUSED', channel: 'MAIL', recordedBy: 'clerk-4', recordedRole: 'CONSENT_CLERK' });
+  const refusedAt = Date.parse(refusal.effectiveAt!);
+  await log.append([
+    entry({ providerId: 'md-before', at: new Date(refusedAt - 1) }),
+    entry({ providerId: 'md-after', at: new Date(refusedAt + 60_000) }),
+    entry({ providerId: 'md-denied', at: new Date(refusedAt - 60_000), outcome: 'DENIED' }),
+    entry({ providerId: 'md-other-person', nam: GAGNON, at: new Date(refusedAt - 60_000) }),
+  ]);
+  const refusals = new Map([[TREMBLAY, refusal.effectiveAt!]]);
+
+  expect(await log.consultedBefore('md-before', [TREMBLAY], refusals)).toEqual(new Set([TREMBLAY]));
+  expect(await log.consultedBefore('md-after', [TREMBLAY], refusals)).toEqual(new Set());
+  // A refused request is not a consultation; another person's record does not count.
+  expect(await log.consultedBefore('md-denied', [TREMBLAY], refusals)).toEqual(new Set());
+  expect(await log.consultedBefore('md-other-person', [TREMBLAY, GAGNON], refusals)).toEqual(new Set());
+  expect(await log.consultedBefore('md-other-person', [TREMBLAY, GAGNON], refusal.effectiveAt!)).toEqual(new Set([GAGNON]));
+  // Strictly before: a consultation at the very instant the refusal took effect does not count.
+  await log.append([entry({ providerId: 'md-same-instant', at: new Date(refusedAt) })]);
+  expect(await log.consultedBefore('md-same-instant', [TREMBLAY], refusals)).toEqual(new Set());
+});
+
+test('an entry that cannot be written throws, and names no one', async () => {
+  const { db, log } = await freshLog();
+  await log.append([entry()]);
+  await db.query(`DROP TABLE access_log`);
+  const lost = await log.append([entry({ nam: GAGNON })]).then(() => undefined, (error: Error) => error);
+  expect(lost).toBeInstanceOf(AccessLogWriteError);
+  expect(lost!.message).not.toContain(GAGNON);
+
+  const closed = await openTestDb('access_log_closed');
+  const closedLog = new AccessLog(closed);
+  await closedLog.migrate();
+  await closed.drop();
+  await expect(closedLog.append([entry()])).rejects.toBeInstanceOf(AccessLogWriteError);
+});
+
+test('a malformed entry is refused and nothing is written', async () => {
+  const { log } = await freshLog();
+  await expect(log.append([entry(), entry({ domains: ['DENTAL' as never] })])).rejects.toBeInstanceOf(AccessLogWriteError);
+  await expect(log.append([entry({ outcome: 'MAYBE' as never })])).rejects.toBeInstanceOf(AccessLogWriteError);
+  await expect(log.append([entry({ providerId: '' })])).rejects.toBeInstanceOf(AccessLogWriteError);
+  expect(await log.verify()).toEqual({ ok: true, entries: 0 });
+});

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { developmentToken } from '../../bin/token';
+import { startDemoLabSystem } from '../../demo/lab-system';
+import { demoPeople, type DemoPerson } from '../../demo/people';
+import { relocateDemoSources, startDemoHttpSystems, type DemoHttpSystems } from '../../demo/systems';
+import { loadConfig, type Config } from '../../lib/config';
+import { createLogger } from '../../lib/logger';
+import { startPlatform, type Platform } from '../../lib/platform';
+import type { SourceConfig } from '../../lib/sources';
+import { importXref } from '../../subgraphs/patient-index/xref-import';
+
+export const TEST_JWT_SECRET = 'test-secret-for-the-whole-stack-suite';
+
+export interface TestStack {
+  config: Config;
+  platform: Platform;
+  systems: DemoHttpSystems;
+  people: DemoPerson[];
+  /** Every log line the platform wrote during the suite. */
+  logs: string[];
+  token(claims?: { role?: string; sub?: string; facility?: string }): Promise<string>;
+  /** POSTs a GraphQL operation to the gateway as a physician unless told otherwise. */
+  query<T = any>(query: string, variables?: Record<string, unknown>, as?: { role?: string; sub?: string; token?: string | null }): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
+  stop(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  /** Changes the demo sources (add a broken pharmacy, say) once they point at the demo systems. */
+  sources?: (sources: SourceConfig[]) => SourceConfig[];
+  env?: Record<string, string>;
+}
+
+/**
+ * The whole stack as `npm start` runs it, on free ports: demo FHIR server and PACS, the platform
+ * (on the machine's PostgreSQL when DATABASE_URL is set, in a schema of its own), the demo
+ * cross-reference, and the demo laboratory pushing its results over MLLP.
+ */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const people = demoPeople();
+  const systems = await startDemoHttpSystems({ host: '127.0.0.1', fhirPort: 0, pacsPort: 0, people });
+  const logs: string[] = [];
+  const capture = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = loadConfig({
+    ...process.env,
+    PORT: '0',
+    SUBGRAPH_BASE_PORT: '0',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    SUBGRAPH_SECRET: randomBytes(24).toString('hex'),
+    SOURCE_TIMEOUT_MS: '1500',
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  config.sources = (options.sources ?? ((s) => s))(relocateDemoSources(config.sources, systems));
+  const dbSchema = `stack_${randomBytes(4).toString('hex')}`;
+  const platform = await startPlatform({ config, logger: createLogger('debug', capture), dbSchema });
+  await importXref(join(__dirname, '../../demo/xref.csv'), platform.xref, new Set(config.sources.map((s) => s.id)));
+  for (const [, port] of platform.labPorts) {
+    const lab = await startDemoLabSystem({ host: '127.0.0.1', port, people });
+    await lab.close();
+  }
+  const token = (claims: { role?: string; sub?: string; facility?: string } = {}) =>
+    developmentToken({ sub: claims.sub ?? 'MD-100001', role: claims.role ?? 'physician', facility: claims.facility ?? 'clinic-mtl-east' }, TEST_JWT_SECRET, '10m');
+  return {
+    config,
+    platform,
+    systems,
+    people,
+    logs,
+    token,
+    async query(query, variables, as = {}) {
+      const bearer = as.token === null ? undefined : (as.token ?? (await token({ role: as.role, sub: as.sub })));
+      const response = await fetch(platform.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+    },
+    async stop() {
+      if (platform.db.kind === 'postgres') await platform.db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
+      await platform.stop();
+      await systems.stop();
+    },
+  };
+}
