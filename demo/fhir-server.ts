@@ -1,0 +1,245 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, BundleLink, CapabilityStatement, CapabilityStatementRestResource, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { DemoPerson } from './people';
+import { DEMO_FHIR_TENANTS, DEMO_FHIR_TYPES, demoFhirResources, type DemoFhirTenant } from './fhir/dataset';
+import { PagedSearches, type StoredSearch } from './fhir/pages';
+import { patientIdOf, referenceOf, SearchParameterError, searchResources } from './fhir/search';
+
+export { DEMO_FHIR_TENANTS, demoFhirResources, demoPatientIdOf, fillsInBothRegions, hasNoDemoRecords, isFollowedAtClinic } from './fhir/dataset';
+export type { DemoFhirDataset, DemoFhirTenant } from './fhir/dataset';
+
+/** Page size when the client does not say (_count), and the most we give per page. */
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+const MAX_BODY_BYTES = 1 << 20;
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+export interface DemoFhirServer {
+  /** http://host:port; each tenant's base is `${url}/<source id>/fhir`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Tenant {
+  types: ReadonlySet<string>;
+  byType: ReadonlyMap<string, Resource[]>;
+  patients: ReadonlyMap<string, Resource>;
+}
+
+/** An answer with a status: thrown by the handlers and sent as an OperationOutcome. */
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: OperationOutcome['issue'][number]['code'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A small FHIR R4 server (read-only, JSON only) holding the demo pharmacies' and clinic's data,
+ * one tenant per source in demo/sources.json: `[url]/<source id>/fhir`. It supports what the
+ * gateway's adapters and a curious developer need: search by GET `[type]?...` or POST
+ * `[type]/_search` (form body), read `[type]/[id]`, `metadata`, and paging by next links.
+ */
+export async function startDemoFhirServer(options: { port: number; host?: string; people: DemoPerson[] }): Promise<DemoFhirServer> {
+  const host = options.host ?? '127.0.0.1';
+  const dataset = demoFhirResources(options.people);
+  const tenants = new Map<string, Tenant>(DEMO_FHIR_TENANTS.map((name) => [name, indexTenant(name, dataset[name])]));
+  const searches = new PagedSearches();
+  let url = '';
+
+  const server = createServer((request, response) => {
+    handle(request)
+      .then((answer) => send(response, answer.status, answer.body))
+      .catch((error: unknown) => {
+        const problem = error instanceof HttpProblem ? error : new HttpProblem(500, 'exception', 'the server could not answer');
+        send(response, problem.status, outcome(problem.code, problem.message));
+      });
+  });
+
+  async function handle(request: IncomingMessage): Promise<{ status: number; body: Resource }> {
+    // Links are built on the address the client used (as HAPI does by default), so paging works
+    // whether the server is reached as 127.0.0.1, localhost or a container's name.
+    const origin = /^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(request.headers.host ?? '') ? `http://${request.headers.host}` : url;
+    const requestUrl = new URL(request.url ?? '/', origin);
+    const method = request.method ?? 'GET';
+    if (requestUrl.pathname === '/metadata') return ok(get(method, () => capability(origin, new Set(Object.values(DEMO_FHIR_TYPES).flat()))));
+    const match = /^\/([^/]+)\/fhir(?:\/(.*?))?\/?$/.exec(requestUrl.pathname);
+    const tenant = match ? tenants.get(match[1]) : undefined;
+    if (!match || !tenant) throw new HttpProblem(404, 'not-found', 'no FHIR endpoint at this path');
+    const base = `${origin}/${match[1]}/fhir`;
+    const [type, operation, ...extra] = match[2] ? match[2].split('/') : [];
+    if (!type) {
+      const pageId = requestUrl.searchParams.get('_getpages');
+      if (!pageId) throw new HttpProblem(404, 'not-supported', 'nothing to answer at the base without _getpages');
+      return ok(get(method, () => nextPage(base, match[1], pageId, requestUrl.searchParams)));
+    }
+    if (type === 'metadata' && !operation) return ok(get(method, () => capability(base, tenant.types)));
+    if (!tenant.types.has(type)) throw new HttpProblem(404, 'not-supported', 'unknown resource type');
+    if (extra.length) throw new HttpProblem(404, 'not-supported', 'no such interaction');
+    if (operation === '_search') {
+      if (method !== 'POST') throw new HttpProblem(405, 'not-supported', '_search takes POST');
+      const params = await formOf(request);
+      for (const [name, value] of requestUrl.searchParams) params.append(name, value);
+      return ok(firstPage(base, match[1], tenant, type, params, `${base}/${type}/_search`));
+    }
+    if (operation) return ok(get(method, () => read(tenant, type, operation)));
+    return ok(get(method, () => firstPage(base, match[1], tenant, type, requestUrl.searchParams, requestUrl.toString())));
+  }
+
+  function firstPage(base: string, tenantName: string, tenant: Tenant, type: string, params: URLSearchParams, self: string): Bundle {
+    const count = pageSizeOf(params.get('_count'));
+    let result;
+    try {
+      result = searchResources(type, tenant.byType.get(type) ?? [], tenant.patients, params);
+    } catch (error) {
+      if (error instanceof SearchParameterError) throw new HttpProblem(400, 'invalid', error.message);
+      throw error;
+    }
+    const search: StoredSearch = { tenant: tenantName, type, ...result };
+    const id = result.matches.length > count ? searches.save(search) : undefined;
+    return searchset(base, tenant, search, { id, offset: 0, count, self });
+  }
+
+  function nextPage(base: string, tenantName: string, pageId: string, params: URLSearchParams): Bundle {
+    const search = searches.get(pageId);
+    if (!search || search.tenant !== tenantName) throw new HttpProblem(410, 'not-found', 'this search has expired; run it again');
+    const offset = Number(params.get('_getpagesoffset') ?? '0');
+    if (!Number.isInteger(offset) || offset < 0) throw new HttpProblem(400, 'invalid', '_getpagesoffset must be a whole number');
+    const count = pageSizeOf(params.get('_count'));
+    return searchset(base, tenants.get(tenantName)!, search, { id: pageId, offset, count, self: pageUrl(base, pageId, offset, count) });
+  }
+
+  await listen(server, options.port, host);
+  url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function indexTenant(name: DemoFhirTenant, resources: Resource[]): Tenant {
+  const byType = new Map<string, Resource[]>(DEMO_FHIR_TYPES[name].map((type) => [type, []]));
+  const patients = new Map<string, Resource>();
+  for (const resource of resources) {
+    byType.get(resource.resourceType)?.push(resource);
+    if (resource.resourceType === 'Patient') patients.set(resource.id!, resource);
+  }
+  return { types: new Set(DEMO_FHIR_TYPES[name]), byType, patients };
+}
+
+/** _count (http://hl7.org/fhir/R4/search.html#count): a server may return fewer than asked. */
+function pageSizeOf(value: string | null): number {
+  if (value === null) return DEFAULT_PAGE_SIZE;
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1) throw new HttpProblem(400, 'invalid', '_count must be a positive whole number');
+  return Math.min(count, MAX_PAGE_SIZE);
+}
+
+const pageUrl = (base: string, id: string, offset: number, count: number) =>
+  `${base}?_getpages=${id}&_getpagesoffset=${offset}&_count=${count}&_bundletype=searchset`;
+
+/**
+ * One page of a searchset Bundle (http://hl7.org/fhir/R4/bundle.html#searchset): the matches of
+ * the page, then the Patients they reference when _include asked for them (search.mode
+ * "include", once per page), and links to the pages around it.
+ */
+function searchset(base: string, tenant: Tenant, search: StoredSearch, page: { id?: string; offset: number; count: number; self: string }): Bundle {
+  const matches = search.matches.slice(page.offset, page.offset + page.count);
+  const entry: BundleEntry[] = matches.map((resource) => ({ fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } }));
+  if (search.includePatients) {
+    const ids = new Set(matches.map((resource) => patientIdOf(referenceOf(resource)?.reference ?? '')));
+    for (const id of ids) {
+      const patient = tenant.patients.get(id);
+      if (patient) entry.push({ fullUrl: `${base}/Patient/${id}`, resource: patient, search: { mode: 'include' } });
+    }
+  }
+  const link: BundleLink[] = [{ relation: 'self', url: page.self }];
+  if (page.id && page.offset + page.count < search.matches.length) link.push({ relation: 'next', url: pageUrl(base, page.id, page.offset + page.count, page.count) });
+  if (page.id && page.offset > 0) link.push({ relation: 'previous', url: pageUrl(base, page.id, Math.max(0, page.offset - page.count), page.count) });
+  return { resourceType: 'Bundle', id: randomUUID(), meta: { lastUpdated: new Date().toISOString() }, type: 'searchset', total: search.matches.length, link, entry };
+}
+
+function read(tenant: Tenant, type: string, id: string): Resource {
+  const resource = tenant.byType.get(type)?.find((r) => r.id === id);
+  if (!resource) throw new HttpProblem(404, 'not-found', `${type}/${id} is not known`);
+  return resource;
+}
+
+/** A minimal CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html). */
+function capability(base: string, types: ReadonlySet<string>): CapabilityStatement {
+  const dateParameter: Record<string, string> = { MedicationDispense: 'whenhandedover', Encounter: 'date' };
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-01-05',
+    kind: 'instance',
+    software: { name: 'QHR demo FHIR server' },
+    implementation: { description: 'Demo pharmacies and clinic', url: base },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource: [...types].map((type): CapabilityStatementRestResource => ({
+          type: type as CapabilityStatementRestResource['type'],
+          interaction: [{ code: 'read' }, { code: 'search-type' }],
+          searchInclude: type === 'Patient' ? undefined : [`${type}:patient`],
+          searchParam:
+            type === 'Patient'
+              ? [{ name: '_id', type: 'token' }, { name: 'identifier', type: 'token' }]
+              : [{ name: 'patient', type: 'reference' }, ...(dateParameter[type] ? [{ name: dateParameter[type], type: 'date' as const }] : [])],
+        })),
+      },
+    ],
+  };
+}
+
+const ok = (body: Resource) => ({ status: 200, body });
+
+function get<T>(method: string, answer: () => T): T {
+  if (method !== 'GET') throw new HttpProblem(405, 'not-supported', 'this server is read-only');
+  return answer();
+}
+
+function outcome(code: OperationOutcome['issue'][number]['code'], diagnostics: string): OperationOutcome {
+  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
+}
+
+async function formOf(request: IncomingMessage): Promise<URLSearchParams> {
+  if (!(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    throw new HttpProblem(415, 'not-supported', '_search takes an application/x-www-form-urlencoded body');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpProblem(413, 'too-costly', 'the search form is too large');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function send(response: ServerResponse, status: number, body: Resource): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': FHIR_JSON, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

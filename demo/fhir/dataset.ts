@@ -1,0 +1,95 @@
+import type { Patient, Resource } from '@medplum/fhirtypes';
+import { DEFAULT_NAM_SYSTEM } from '../../lib/sources';
+import { localPharmacyIdOf, seeded, type DemoPerson } from '../people';
+import { demoClinicRecords } from './clinic-records';
+import { demoDispenses, type DispenseOptions } from './dispenses';
+
+/** The FHIR tenants of the demo server, one per FHIR source in demo/sources.json (same ids). */
+export const DEMO_FHIR_TENANTS = ['pharmacy-mtl-centre', 'pharmacy-trois-rivieres', 'clinic-mtl-east'] as const;
+export type DemoFhirTenant = (typeof DEMO_FHIR_TENANTS)[number];
+export type DemoFhirDataset = Record<DemoFhirTenant, Resource[]>;
+
+/** The resource types each tenant serves (besides Patient). */
+export const DEMO_FHIR_TYPES: Record<DemoFhirTenant, readonly string[]> = {
+  'pharmacy-mtl-centre': ['Patient', 'MedicationDispense'],
+  'pharmacy-trois-rivieres': ['Patient', 'MedicationDispense'],
+  'clinic-mtl-east': ['Patient', 'Encounter', 'Condition', 'AllergyIntolerance', 'Immunization'],
+};
+
+/** The Trois-Rivières pharmacy's own patient file numbers. */
+export const TROIS_RIVIERES_FILE_SYSTEM = 'https://pharmaciedesforges.example/dossier-patient';
+
+/** A handful of people the demo systems know (their record exists) but who have nothing on file. */
+export const hasNoDemoRecords = (person: DemoPerson) => person.index % 12 === 7;
+
+/** Mauricie people who also fill prescriptions in Montréal (visiting family, a specialist...). */
+export const fillsInBothRegions = (person: DemoPerson) => person.region === 'Mauricie' && person.index % 10 === 9;
+
+/** Most Montréal people are followed at the clinic; the draw is per person, so it never changes. */
+export const isFollowedAtClinic = (person: DemoPerson) => person.region === 'Montréal' && seeded(9000 + person.index)() < 0.8;
+
+/**
+ * The Patient.id a tenant files a person under. The nam tenants use server-assigned numbers (as
+ * HAPI does) and carry the NAM as an identifier; Trois-Rivières uses its file number, which the
+ * gateway only links to a NAM through the imported cross-reference.
+ */
+export function demoPatientIdOf(tenant: DemoFhirTenant, person: DemoPerson): string {
+  if (tenant === 'pharmacy-trois-rivieres') return localPharmacyIdOf(person);
+  return String((tenant === 'pharmacy-mtl-centre' ? 1000 : 5000) + person.index * 3);
+}
+
+/**
+ * Everything the demo FHIR server holds, per tenant, derived from the people alone (seeded per
+ * person and tenant): the same people always get the same records, in every process.
+ */
+export function demoFhirResources(people: readonly DemoPerson[]): DemoFhirDataset {
+  const dataset: DemoFhirDataset = { 'pharmacy-mtl-centre': [], 'pharmacy-trois-rivieres': [], 'clinic-mtl-east': [] };
+  const counters: Record<DemoFhirTenant, number> = { 'pharmacy-mtl-centre': 20000, 'pharmacy-trois-rivieres': 70000, 'clinic-mtl-east': 40000 };
+  const nextId = (tenant: DemoFhirTenant) => () => String(++counters[tenant]);
+  for (const person of people) {
+    const empty = hasNoDemoRecords(person);
+    const montreal = person.region === 'Montréal';
+    if (montreal || fillsInBothRegions(person)) {
+      dataset['pharmacy-mtl-centre'].push(patient('pharmacy-mtl-centre', person));
+      if (!empty) {
+        const options: DispenseOptions = montreal
+          ? { dinSystem: 'http://hl7.org/fhir/NamingSystem/ca-hc-din', withOffset: true, drugs: 1 + Math.floor(seeded(7000 + person.index)() * 3), maxFills: 6, acute: true }
+          : { dinSystem: 'http://hl7.org/fhir/NamingSystem/ca-hc-din', withOffset: true, drugs: 1, maxFills: 2, acute: false };
+        dataset['pharmacy-mtl-centre'].push(...demoDispenses(seeded(7100 + person.index), demoPatientIdOf('pharmacy-mtl-centre', person), nextId('pharmacy-mtl-centre'), options));
+      }
+    }
+    if (!montreal) {
+      dataset['pharmacy-trois-rivieres'].push(patient('pharmacy-trois-rivieres', person));
+      if (!empty) {
+        // This pharmacy's software writes Infoway's DIN system and local times without an offset.
+        const options: DispenseOptions = { dinSystem: 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-hc-din', withOffset: false, drugs: 1 + (person.index % 3), maxFills: 6, acute: true };
+        dataset['pharmacy-trois-rivieres'].push(...demoDispenses(seeded(8100 + person.index), demoPatientIdOf('pharmacy-trois-rivieres', person), nextId('pharmacy-trois-rivieres'), options));
+      }
+    }
+    if (montreal && (empty || isFollowedAtClinic(person))) {
+      dataset['clinic-mtl-east'].push(patient('clinic-mtl-east', person));
+      if (!empty) {
+        dataset['clinic-mtl-east'].push(...demoClinicRecords(seeded(9100 + person.index), person, demoPatientIdOf('clinic-mtl-east', person), nextId('clinic-mtl-east')));
+      }
+    }
+  }
+  return dataset;
+}
+
+function patient(tenant: DemoFhirTenant, person: DemoPerson): Patient {
+  const id = demoPatientIdOf(tenant, person);
+  const identifier =
+    tenant === 'pharmacy-trois-rivieres'
+      ? [{ use: 'usual' as const, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, system: TROIS_RIVIERES_FILE_SYSTEM, value: id }]
+      : [{ use: 'official' as const, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'JHN' }] }, system: DEFAULT_NAM_SYSTEM, value: person.nam }];
+  return {
+    resourceType: 'Patient',
+    id,
+    meta: { versionId: '1', lastUpdated: '2026-01-05T14:00:00Z' },
+    identifier,
+    name: [{ use: 'official', family: person.familyName, given: [person.givenName] }],
+    gender: person.sex === 'F' ? 'female' : 'male',
+    birthDate: person.birthDate,
+    address: [{ city: person.region === 'Mauricie' ? 'Trois-Rivières' : 'Montréal', state: 'QC', country: 'CA' }],
+  };
+}
