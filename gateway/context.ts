@@ -1,12 +1,18 @@
 import type { Caller } from '../lib/internal-token';
 import type { SourceReport } from '../subgraphs/ask-sources';
 import type { Provider } from './authenticate';
+import type { RecordDecision } from './consent/decide';
 
 /** Per-request state of the gateway, built once the caller is authenticated. */
 export interface GatewayContext {
   provider: Provider;
-  /** What the gateway tells subgraphs about the caller (signed). */
+  /** What the gateway tells subgraphs about the caller (signed), grants included. */
   caller: Caller;
+  /** The consent decision for each NAM the request asks, taken by the root rules. */
+  decisions: Map<string, RecordDecision>;
   /** How each source answered, as the domain subgraphs reported it during this request. */
   sourceReports: SourceReport[];
 }
+
+/** The context the consent rules see (the same object: named for the rules' point of view). */
+export type EnforcementContext = GatewayContext;

@@ -16,6 +16,8 @@ export function depthLimit(maxDepth: number) {
       if (!selectionSet) return 0;
       let deepest = 0;
       for (const selection of selectionSet.selections) {
+        // Introspection is deep by nature and reads the schema, not records.
+        if (selection.kind === Kind.FIELD && selection.name.value.startsWith('__')) continue;
         if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, seen) : 1);
         else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
         else if (!seen.has(selection.name.value)) {

@@ -1,15 +1,23 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Config, SubgraphName } from '../lib/config';
 import { maskError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import type { AccessLog } from './audit/access-log';
+import { useAccessLog } from './audit/use-access-log';
 import { createAuthenticator } from './authenticate';
+import type { ConsentStates } from './consent/consent-states';
+import { decideRecords } from './consent/decide';
 import { domainsFor, type Policy } from './consent/policy';
+import { consentRules, NAM_OF } from './consent/rules';
+import { useConsent } from './consent/use-consent';
 import type { GatewayContext } from './context';
+import { EnforcingGateway } from './execution/enforcing-gateway';
+import { computed } from './execution/phase-schemas';
 import { depthLimit } from './limits';
+import { sourceStatusesOf } from './source-statuses';
 import { SignedSubgraph } from './subgraph-client';
-import { useSourceStatus } from './use-source-status';
 
 export interface GatewayOptions {
   config: Config;
@@ -19,8 +27,8 @@ export interface GatewayOptions {
   /** Where each subgraph runs now (overrides the URLs written in the supergraph). */
   subgraphUrls: Record<SubgraphName, string>;
   policy: Policy;
-  /** Cross-cutting behaviours (consent, audit, cache...), each a plugin. */
-  plugins?: ApolloServerPlugin<GatewayContext>[];
+  consentStates: Pick<ConsentStates, 'get'>;
+  accessLog: Pick<AccessLog, 'append' | 'consultedBefore'>;
 }
 
 export interface RunningGateway {
@@ -28,17 +36,41 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/**
+ * The gateway: authenticates the provider, then runs the query plan inside the execution plugins
+ * (consent rules before and after the plan, then the access log), and masks every error.
+ */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const { config, logger } = options;
+  const { config, logger, policy } = options;
   const authenticate = createAuthenticator(config.auth);
-  const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => new SignedSubgraph({ name, url: options.subgraphUrls[name as SubgraphName] }, config.internalSecret),
-    logger: logger.child({ component: 'apollo-gateway' }),
+  const rules = consentRules({
+    policy,
+    async decide(context, nams) {
+      const missing = nams.filter((nam) => !context.decisions.has(nam));
+      if (missing.length === 0) return;
+      for (const [nam, decision] of await decideRecords(context.provider.id, missing, { states: options.consentStates, accessLog: options.accessLog })) {
+        context.decisions.set(nam, decision);
+      }
+    },
   });
+  const gateway = new EnforcingGateway(
+    new ApolloGateway({
+      supergraphSdl: options.supergraphSdl,
+      buildService: ({ name }) => new SignedSubgraph({ name, url: options.subgraphUrls[name as SubgraphName] }, config.internalSecret),
+      logger: logger.child({ component: 'apollo-gateway' }),
+    }),
+    [
+      useConsent({
+        rules,
+        computedFields: {
+          Patient: { sources: (patient, _args, context: GatewayContext) => computed(sourceStatusesOf(patient[NAM_OF], context.sourceReports, config.sources)) },
+        },
+      }),
+      useAccessLog({ log: options.accessLog, logger }),
+    ],
+  );
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [...(options.plugins ?? []), useSourceStatus({ sources: config.sources })],
     validationRules: [depthLimit(8)],
     formatError: (formatted) => maskError(formatted) as never,
     includeStacktraceInErrorResponses: false,
@@ -52,11 +84,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const provider = await authenticate(req.headers.authorization);
       return {
         provider,
-        caller: { providerId: provider.id, role: provider.role, facility: provider.facility, domains: [...domainsFor(options.policy, provider.role)] },
+        caller: { providerId: provider.id, role: provider.role, facility: provider.facility, domains: [...domainsFor(policy, provider.role)], grants: {} },
+        decisions: new Map(),
         sourceReports: [],
       };
     },
   });
-  const graphqlUrl = new URL('/graphql', url).toString();
-  return { url: graphqlUrl, stop: () => server.stop() };
+  return { url: new URL('/graphql', url).toString(), stop: () => server.stop() };
 }

@@ -12,6 +12,8 @@ export interface Cache {
   get(key: string): Promise<string | undefined>;
   getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets only when the key is absent (Redis SET NX): readers fill, writers overwrite. */
+  add(key: string, value: string, ttlMs: number): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ function memoryCache(): Cache {
     get: async (key) => lru.get(key),
     getMany: async (keys) => keys.map((key) => lru.get(key)),
     set: async (key, value, ttlMs) => void lru.set(key, value, { ttl: ttlMs }),
+    add: async (key, value, ttlMs) => void (lru.has(key) ? undefined : lru.set(key, value, { ttl: ttlMs })),
     delete: async (keys) => keys.forEach((key) => lru.delete(key)),
     close: async () => lru.clear(),
   };
@@ -46,6 +49,7 @@ async function openRedis(url: string, prefix: string): Promise<Cache> {
     get: async (key) => (await redis.get(key)) ?? undefined,
     getMany: async (keys) => (keys.length === 0 ? [] : (await redis.mget(...keys)).map((v) => v ?? undefined)),
     set: async (key, value, ttlMs) => void (await redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)))),
+    add: async (key, value, ttlMs) => void (await redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')),
     delete: async (keys) => void (keys.length > 0 ? await redis.del(...keys) : undefined),
     close: async () => void (await redis.quit().catch(() => redis.disconnect())),
   };

@@ -11,6 +11,8 @@ export const ErrorCode = {
   RECORD_REFUSED: 'RECORD_REFUSED',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   SOURCE_UNAVAILABLE: 'SOURCE_UNAVAILABLE',
+  /** The access log could not be written, so nothing was returned (issue #4 §5). Retry. */
+  ACCESS_LOG_UNAVAILABLE: 'ACCESS_LOG_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -44,13 +46,18 @@ const callerSafeCodes = new Set<string>(Object.values(ErrorCode));
  */
 export function maskError(formatted: { message: string; extensions?: Record<string, unknown>; path?: readonly (string | number)[]; locations?: readonly unknown[] }) {
   const code = formatted.extensions?.code;
-  const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
   if (typeof code === 'string' && callerSafeCodes.has(code) && code !== ErrorCode.INTERNAL) {
-    return { ...formatted, extensions };
+    // Only our own extension keys go out: not a subgraph's serviceName, not a stack, not an upstream body.
+    const extensions: Record<string, unknown> = { code };
+    for (const key of SAFE_EXTENSION_KEYS) if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
+    return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions };
   }
-  if (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED' || code === 'BAD_REQUEST' || code === 'OPERATION_RESOLUTION_FAILURE' || code === 'PERSISTED_QUERY_NOT_FOUND') {
+  if (typeof code === 'string' && QUERY_ERROR_CODES.has(code)) {
     // Validation messages quote the query, not data: safe to return, and needed by integrators.
-    return { ...formatted, extensions: { code } };
+    return { message: formatted.message, locations: formatted.locations, extensions: { code } };
   }
   return { message: 'Internal error.', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL } };
 }
+
+const SAFE_EXTENSION_KEYS = ['sources', 'argumentName', 'http'];
+const QUERY_ERROR_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND']);

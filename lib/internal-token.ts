@@ -16,12 +16,18 @@ export interface Caller {
   facility?: string;
   /** Domains the caller's role may see (decided by the gateway's policy). */
   domains: string[];
+  /**
+   * The records the gateway's consent rules opened for this request: NAM -> null when the whole
+   * record is open, or a date when a partial refusal keeps what sources recorded before it closed.
+   * A NAM absent from this map is refused: subgraphs deny by default.
+   */
+  grants: Record<string, string | null>;
 }
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 export async function signInternalToken(caller: Caller, audience: string, secret: string): Promise<string> {
-  return new SignJWT({ role: caller.role, facility: caller.facility, domains: caller.domains })
+  return new SignJWT({ role: caller.role, facility: caller.facility, domains: caller.domains, grants: caller.grants })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(caller.providerId)
     .setIssuer(ISSUER)
@@ -42,8 +48,14 @@ export async function verifyInternalToken(token: string | undefined, audience: s
       role: payload.role,
       facility: typeof payload.facility === 'string' ? payload.facility : undefined,
       domains: Array.isArray(payload.domains) ? payload.domains.filter((d): d is string => typeof d === 'string') : [],
+      grants: grantsOf(payload.grants),
     };
   } catch {
     return undefined;
   }
+}
+
+function grantsOf(value: unknown): Record<string, string | null> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v === null || typeof v === 'string')) as Record<string, string | null>;
 }

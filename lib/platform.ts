@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRecordSources } from '../adapters';
 import { LabStore, startMllpReceiver } from '../adapters/hl7v2';
+import { AccessLog } from '../gateway/audit/access-log';
+import { ConsentStates } from '../gateway/consent/consent-states';
 import { loadPolicy } from '../gateway/consent/policy';
+import { RefusalRegister } from '../gateway/consent/refusal-register';
 import { startGateway } from '../gateway/server';
 import { domainSubgraph } from '../subgraphs/domain-subgraph';
 import { patientIndexSubgraph } from '../subgraphs/patient-index';
@@ -11,6 +14,7 @@ import { XrefStore } from '../subgraphs/patient-index/xref-store';
 import { serveSubgraph, type RunningSubgraph } from '../subgraphs/serve';
 import { SourceGuards } from '../subgraphs/source-guard';
 import type { RecordKind } from '../schema/records';
+import { openCache, type Cache } from './cache';
 import type { Config, SubgraphName } from './config';
 import { openDb, type Db } from './db';
 import type { Logger } from './logger';
@@ -30,7 +34,9 @@ export interface Platform {
   /** The port each HL7 v2 lab source's MLLP listener opened. */
   labPorts: Map<string, number>;
   db: Db;
+  cache: Cache;
   xref: XrefStore;
+  accessLog: AccessLog;
   stop(): Promise<void>;
 }
 
@@ -57,10 +63,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: options.dbSchema });
     stops.push(() => db.close());
     progress(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${config.dataDir ?? 'in memory'})`}`);
+    const cache = await openCache({ url: config.redisUrl, prefix: options.dbSchema ? `${options.dbSchema}:` : '' });
+    stops.push(() => cache.close());
+    progress(`cache: ${cache.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process (one instance only)'}`);
     const xref = new XrefStore(db);
     const labStore = new LabStore(db);
-    await xref.migrate();
-    await labStore.migrate();
+    const register = new RefusalRegister(db);
+    const accessLog = new AccessLog(db);
+    for (const store of [xref, labStore, register, accessLog]) await store.migrate();
+    const consentStates = new ConsentStates(register, cache);
 
     const registry = loadRegistry(config.registryFile);
     progress(`registry: ${registry.size} insured people`);
@@ -82,7 +93,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       return running;
     };
     const subgraphUrls = {} as Record<SubgraphName, string>;
-    subgraphUrls['patient-index'] = (await serve(patientIndexSubgraph({ registry, xref, maxPatientsPerRequest: config.maxPatientsPerRequest }) as never, 'patient-index')).url;
+    subgraphUrls['patient-index'] = (await serve(patientIndexSubgraph({ registry, xref, consentStates, accessLog, maxPatientsPerRequest: config.maxPatientsPerRequest }) as never, 'patient-index')).url;
     for (const { name, kinds } of DOMAIN_SUBGRAPHS) {
       const sources = recordSources.filter((s) => kinds.includes(s.kind));
       const definition = domainSubgraph({ name, schemaFile: join(__dirname, '..', 'subgraphs', name, 'schema.graphql'), kinds, sources, guards });
@@ -95,10 +106,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       supergraphSdl: readFileSync(join(__dirname, '..', 'schema', 'supergraph.graphql'), 'utf8'),
       subgraphUrls,
       policy: loadPolicy(config.policyFile),
+      consentStates,
+      accessLog,
     });
     stops.push(gateway.stop);
     progress(`gateway: ${gateway.url}`);
-    return { gatewayUrl: gateway.url, subgraphUrls, labPorts, db, xref, stop: stopAll };
+    return { gatewayUrl: gateway.url, subgraphUrls, labPorts, db, cache, xref, accessLog, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

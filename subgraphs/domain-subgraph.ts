@@ -2,9 +2,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { readFileSync } from 'node:fs';
 import { GraphQLError, parse, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import type { RecordSource } from '../adapters/port';
-import { forbidden, sourceUnavailable } from '../lib/errors';
+import { forbidden, recordRefused, sourceUnavailable } from '../lib/errors';
+import { isOnOrAfter } from '../lib/time';
 import { scalarResolvers } from '../lib/scalars';
-import { DOMAIN_OF_KIND, type RecordKind } from '../schema/records';
+import { DATE_OF, DOMAIN_OF_KIND, type RecordKind, type RecordsByKind } from '../schema/records';
 import type { SourceReport } from './ask-sources';
 import { createRecordLoaders } from './record-loader';
 import type { BaseContext, SubgraphDefinition } from './serve';
@@ -45,6 +46,9 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
   const resolveKind = (kind: RecordKind) => async (patient: PatientRepresentation, args: { since?: string }, context: DomainContext, info: GraphQLResolveInfo) => {
     // Defence in depth: the gateway already withholds domains a role may not see.
     if (!context.caller.domains.includes(DOMAIN_OF_KIND[kind])) throw forbidden();
+    // Deny by default: only records the gateway's consent rules granted for this request.
+    if (!(patient.nam in context.caller.grants)) throw recordRefused();
+    const closedBefore = context.caller.grants[patient.nam];
     const localIds = new Map((patient.sourceIds ?? []).map((link) => [link.source, link.localId] as const));
     const answer = await context.records.load(kind, { nam: patient.nam, localIds }, args.since);
     if (answer.asked.length > 0 && answer.failed.length === answer.asked.length) throw sourceUnavailable(answer.failed);
@@ -52,7 +56,7 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
       const error = sourceUnavailable(answer.failed);
       context.partialErrors.push(new GraphQLError(error.message, { path: responsePathAsArray(info.path), extensions: error.extensions }));
     }
-    return answer.records;
+    return closedBefore ? answer.records.filter(recordedOnOrAfter(kind, closedBefore)) : answer.records;
   };
 
   return {
@@ -93,5 +97,17 @@ function useSourceReports(): ApolloServerPlugin<DomainContext> {
         },
       };
     },
+  };
+}
+
+/**
+ * Partial refusal (issue #4 §3): what the sources recorded before the date stays closed. A record
+ * without a date cannot be shown to be after it, so it stays closed too.
+ */
+function recordedOnOrAfter(kind: RecordKind, date: string) {
+  const dateOf = DATE_OF[kind] as (record: RecordsByKind[RecordKind]) => string | undefined;
+  return (record: RecordsByKind[RecordKind]) => {
+    const recorded = dateOf(record);
+    return !!recorded && (recorded.length === 10 ? recorded >= date : isOnOrAfter(recorded, date));
   };
 }

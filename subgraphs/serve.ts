@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -39,7 +40,8 @@ export async function serveSubgraph<Context extends BaseContext>(
   const logger = options.logger.child({ subgraph: definition.name });
   const server = new ApolloServer<Context>({
     schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
-    plugins: definition.plugins ?? [],
+    // No federated traces: they would carry timings and paths of patient data to the gateway for nothing.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.plugins ?? [])],
     formatError: (formatted) => maskError(formatted) as never,
     includeStacktraceInErrorResponses: false,
     introspection: false,

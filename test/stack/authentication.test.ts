@@ -70,7 +70,7 @@ describe('subgraphs answer the gateway only', () => {
   });
 
   test('a gateway signature made for one subgraph is refused by another', async () => {
-    const caller = { providerId: 'MD-1', role: 'physician', domains: ['MEDICATIONS'] };
+    const caller = { providerId: 'MD-1', role: 'physician', domains: ['MEDICATIONS'], grants: { TREM75561212: null } };
     const forLab = await signInternalToken(caller, 'lab', stack.config.internalSecret);
     expect((await callSubgraph(stack.platform.subgraphUrls.pharmacy, { [INTERNAL_HEADER]: forLab })).status).toBe(401);
     const forPharmacy = await signInternalToken(caller, 'pharmacy', stack.config.internalSecret);

@@ -1,0 +1,54 @@
+import { ConsentChangeError, type ConsentState } from '../../gateway/consent/refusal-register';
+import type { ConsentStates } from '../../gateway/consent/consent-states';
+import { mayReadAccessLog, mayRecordConsent } from '../../gateway/consent/who-may';
+import type { AccessLog } from '../../gateway/audit/access-log';
+import { badUserInput, forbidden } from '../../lib/errors';
+import type { BaseContext } from '../serve';
+
+type Channel = 'ONLINE' | 'MAIL' | 'PHONE';
+const actorOf = (context: BaseContext) => ({ role: context.caller.role, id: context.caller.providerId });
+
+/** The contract's ConsentStatus for a state just recorded (a NAM that never changed reports this request). */
+function consentStatus(state: ConsentState, channel: Channel) {
+  return {
+    nam: state.nam,
+    recordStatus: state.status,
+    channel: state.channel ?? channel,
+    effectiveAt: state.effectiveAt ?? new Date().toISOString(),
+    collectedBefore: state.collectedBefore ?? null,
+  };
+}
+
+/**
+ * recordRefusal / withdrawRefusal and accessLog (issue #4 §3, §5). The gateway's rules already
+ * decided who may call these; the same predicates run here so a direct call is refused too.
+ */
+export function consentResolvers(deps: { states: Pick<ConsentStates, 'change'>; accessLog: Pick<AccessLog, 'forPerson'> }) {
+  const change = (status: 'REFUSED' | 'ACTIVE') => async (_: unknown, args: { nam: string; channel: Channel; collectedBefore?: string | null }, context: BaseContext) => {
+    if (!mayRecordConsent(actorOf(context), args.nam, args.channel)) throw forbidden('Online: the person for their own record. By mail or phone: a consent clerk.');
+    try {
+      const state = await deps.states.change({
+        nam: args.nam,
+        status,
+        channel: args.channel,
+        recordedBy: context.caller.providerId,
+        recordedRole: context.caller.role,
+        collectedBefore: args.collectedBefore ?? undefined,
+      });
+      return consentStatus(state, args.channel);
+    } catch (error) {
+      if (error instanceof ConsentChangeError) throw badUserInput(error.message);
+      throw error;
+    }
+  };
+  return {
+    Query: {
+      accessLog: async (_: unknown, args: { nam: string; since?: string | null }, context: BaseContext) => {
+        if (!mayReadAccessLog(actorOf(context), args.nam)) throw forbidden('The access log is for the person themself and privacy officers.');
+        const entries = await deps.accessLog.forPerson(args.nam, args.since ?? undefined);
+        return entries.map(({ at, providerId, role, facility, domains, outcome }) => ({ at, providerId, role, facility: facility ?? null, domains, outcome }));
+      },
+    },
+    Mutation: { recordRefusal: change('REFUSED'), withdrawRefusal: change('ACTIVE') },
+  };
+}
