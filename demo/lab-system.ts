@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import type { Logger } from '../lib/logger';
 import type { SourceConfig } from '../lib/sources';
 import { DEFAULT_TIME_ZONE } from '../lib/time';
-import { labMrnOf, pick, seeded, type DemoPerson } from './people';
+import { isUnknownToSources, labMrnOf, pick, seeded, type DemoPerson } from './people';
 
 /**
  * The demo laboratory (an OPTILAB lab information system): it pushes ORU^R01 v2.5.1 results for the
@@ -50,7 +50,7 @@ const SENDER = 'SIL-OPTILAB|CHUM';
 const RAMQ = 'RAMQ&2.16.124.10.101.1.60.100&ISO';
 
 /** A few Montréal people have never had a test at this lab; Mauricie people are served elsewhere. */
-export const hasLabResults = (p: DemoPerson) => p.region === 'Montréal' && p.index % 9 !== 4;
+export const hasLabResults = (p: DemoPerson) => p.region === 'Montréal' && p.index % 9 !== 4 && !isUnknownToSources(p);
 
 /**
  * The demo ORU^R01 messages, in sending order (per person, oldest visit first), segments ending

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { seeded, type DemoPerson } from './people';
+import { isUnknownToSources, seeded, type DemoPerson } from './people';
 
 /**
  * What the demo PACS (Imagerie médicale Côte-des-Neiges) holds: imaging studies for the demo
@@ -77,6 +77,7 @@ function ageOn(birthDate: string, day: Date): number {
 }
 
 function studiesOf(person: DemoPerson): DemoStudy[] {
+  if (isUnknownToSources(person)) return [];
   const random = seeded(7000 + person.index);
   const count = person.region === 'Montréal' ? (random() < 0.85 ? 1 + Math.floor(random() * 4) : 0) : random() < 0.25 ? 1 : 0;
   const born = Date.parse(`${person.birthDate}T00:00:00Z`);

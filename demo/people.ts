@@ -57,6 +57,12 @@ export function demoPeople(count = DEMO_PEOPLE_COUNT): DemoPerson[] {
   return Array.from({ length: count }, (_, index) => person(index));
 }
 
+/**
+ * A handful of people whom no demo source knows: their record exists (they are in the registry)
+ * and stays empty until a source holds data for them, as every record starts.
+ */
+export const isUnknownToSources = (p: DemoPerson) => p.index % 12 === 7;
+
 /** The demo Mauricie pharmacy files people under its own ids, linked to NAMs by the cross-reference. */
 export const localPharmacyIdOf = (p: DemoPerson) => `TR-${4000 + p.index * 7}`;
 /** The demo laboratory's medical record number (PID-3, type MR). */

@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import type { Caller } from '../lib/internal-token';
 import type { SourceReport } from '../subgraphs/ask-sources';
 import type { Provider } from './authenticate';
@@ -12,6 +13,8 @@ export interface GatewayContext {
   decisions: Map<string, RecordDecision>;
   /** How each source answered, as the domain subgraphs reported it during this request. */
   sourceReports: SourceReport[];
+  /** The query plan's errors by response path ("patients.3.medications"), for the result phase. */
+  planErrors: Map<string, GraphQLError>;
 }
 
 /** The context the consent rules see (the same object: named for the rules' point of view). */

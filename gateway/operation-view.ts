@@ -1,4 +1,4 @@
-import type { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { getNamedType, isObjectType, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
 import { getArgumentValues } from 'graphql/execution/values';
 import { normalizeNam } from '../lib/nam';
@@ -59,4 +59,22 @@ function domainsAsked(view: OperationView, patientType: GraphQLObjectType, nodes
     if (domain) domains.add(domain);
   }
   return [...domains];
+}
+
+/** The field definition a response path points at (list indices skipped, aliases resolved). */
+export function fieldAt(view: OperationView, path: readonly (string | number)[]): GraphQLField<unknown, unknown> | undefined {
+  let type: GraphQLObjectType | undefined | null = view.operation.operation === 'mutation' ? view.schema.getMutationType() : view.schema.getQueryType();
+  let nodes: readonly FieldNode[] | undefined;
+  let field: GraphQLField<unknown, unknown> | undefined;
+  for (const key of path) {
+    if (typeof key === 'number') continue;
+    if (!type) return undefined;
+    const fields = nodes ? collectSubfields(view.schema, view.fragments, view.variables, type, nodes) : collectFields(view.schema, view.fragments, view.variables, type, view.operation.selectionSet);
+    nodes = fields.get(key);
+    if (!nodes) return undefined;
+    field = type.getFields()[nodes[0].name.value];
+    const named = field && getNamedType(field.type);
+    type = named && isObjectType(named) ? named : undefined;
+  }
+  return field;
 }

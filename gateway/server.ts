@@ -87,6 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         caller: { providerId: provider.id, role: provider.role, facility: provider.facility, domains: [...domainsFor(policy, provider.role)], grants: {} },
         decisions: new Map(),
         sourceReports: [],
+        planErrors: new Map(),
       };
     },
   });

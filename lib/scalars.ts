@@ -22,26 +22,29 @@ function stringScalar(name: string, description: string, parse: (raw: string) =>
   });
 }
 
-/** Rejects a malformed NAM before any resolver runs; the message never echoes the value. */
+/** What each scalar expects, in words safe to return: they never echo the value given. */
+export const SCALAR_RULES: Record<string, string> = {
+  NAM: 'A NAM is 4 letters and 8 digits whose first six digits are a real birth date (women: month + 50).',
+  Date: 'A Date is YYYY-MM-DD and a real calendar day.',
+  DateTime: 'A DateTime is ISO 8601 with an offset, e.g. 2012-03-30T14:05:00-04:00.',
+};
+
+/** Rejects a malformed NAM before any resolver runs. */
 export const NamScalar = stringScalar('NAM', 'Québec health insurance number.', (raw) => {
   const nam = normalizeNam(raw);
-  if (!isValidNam(nam)) {
-    throw badUserInput('A NAM is 4 letters and 8 digits whose first six digits are a real birth date (women: month + 50).');
-  }
+  if (!isValidNam(nam)) throw badUserInput(SCALAR_RULES.NAM);
   return nam;
 });
 
 export const DateScalar = stringScalar('Date', 'ISO 8601 calendar date.', (raw) => {
   if (!DATE.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) || new Date(`${raw}T00:00:00Z`).toISOString().slice(0, 10) !== raw) {
-    throw badUserInput('A Date is YYYY-MM-DD and a real calendar day.');
+    throw badUserInput(SCALAR_RULES.Date);
   }
   return raw;
 });
 
 export const DateTimeScalar = stringScalar('DateTime', 'ISO 8601 date-time with an offset.', (raw) => {
-  if (!DATE_TIME.test(raw) || Number.isNaN(Date.parse(raw))) {
-    throw badUserInput('A DateTime is ISO 8601 with an offset, e.g. 2012-03-30T14:05:00-04:00.');
-  }
+  if (!DATE_TIME.test(raw) || Number.isNaN(Date.parse(raw))) throw badUserInput(SCALAR_RULES.DateTime);
   return raw;
 });
 

@@ -24,10 +24,11 @@ export interface Answers<K extends RecordKind> {
   reports: SourceReport[];
 }
 
+/** Who to ask a source about: everyone for a NAM source (with its local id when known), only linked people otherwise. */
 function refsFor(source: RecordSource, people: readonly PersonKeys[]): PatientRef[] {
-  if (source.source.patientId === 'nam') return people.map((p) => ({ nam: p.nam }));
   return people.flatMap((p) => {
     const localId = p.localIds.get(source.source.id);
+    if (source.source.patientId === 'nam') return [localId ? { nam: p.nam, localId } : { nam: p.nam }];
     return localId ? [{ nam: p.nam, localId }] : [];
   });
 }

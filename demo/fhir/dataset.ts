@@ -1,6 +1,6 @@
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import { DEFAULT_NAM_SYSTEM } from '../../lib/sources';
-import { localPharmacyIdOf, seeded, type DemoPerson } from '../people';
+import { isUnknownToSources, localPharmacyIdOf, seeded, type DemoPerson } from '../people';
 import { demoClinicRecords } from './clinic-records';
 import { demoDispenses, type DispenseOptions } from './dispenses';
 
@@ -20,7 +20,7 @@ export const DEMO_FHIR_TYPES: Record<DemoFhirTenant, readonly string[]> = {
 export const TROIS_RIVIERES_FILE_SYSTEM = 'https://pharmaciedesforges.example/dossier-patient';
 
 /** A handful of people the demo systems know (their record exists) but who have nothing on file. */
-export const hasNoDemoRecords = (person: DemoPerson) => person.index % 12 === 7;
+export const hasNoDemoRecords = isUnknownToSources;
 
 /** Mauricie people who also fill prescriptions in Montréal (visiting family, a specialist...). */
 export const fillsInBothRegions = (person: DemoPerson) => person.region === 'Mauricie' && person.index % 10 === 9;

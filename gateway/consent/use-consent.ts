@@ -2,6 +2,7 @@ import { execute, GraphQLError, type ExecutionResult, type GraphQLFieldResolver,
 import type { IMiddlewareGenerator } from 'graphql-middleware';
 import { ErrorCode } from '../../lib/errors';
 import type { ExecutionPlugin, PlanRequest } from '../execution/enforcing-gateway';
+import { coerceVariables, rewordArgumentError } from '../execution/input-errors';
 import { resultPhaseSchema, rootPhaseSchema } from '../execution/phase-schemas';
 
 export interface ConsentOptions {
@@ -34,14 +35,21 @@ export function useConsent(options: ConsentOptions): ExecutionPlugin {
 
   return {
     async beforePlan(request) {
-      const verdict = await run(request, phasesOf(request.view.schema).root, null);
+      const { root } = phasesOf(request.view.schema);
+      const invalid = coerceVariables(root, request.view.operation, request.view.variables);
+      if (invalid.length > 0) {
+        request.rejected = invalid;
+        return;
+      }
+      const verdict = await run(request, root, null);
       for (const error of verdict.errors ?? []) if (error.path?.length === 1) request.skipped.add(String(error.path[0]));
       const { caller, decisions } = request.context;
       caller.grants = Object.fromEntries([...decisions].filter(([, d]) => d.open).map(([nam, d]) => [nam, d.open ? d.closedBefore : null]));
     },
     async afterPlan(request, planned) {
+      for (const error of planned.errors ?? []) if (error.path) request.context.planErrors.set(error.path.join('.'), error);
       const final = await run(request, phasesOf(request.view.schema).result, planned.data ?? null);
-      const errors = mergeErrors(final.errors ?? [], planned.errors ?? []);
+      const errors = mergeErrors((final.errors ?? []).map((e) => rewordArgumentError(e, request.view)), planned.errors ?? []);
       return { data: final.data, ...(errors.length > 0 ? { errors } : {}), extensions: planned.extensions };
     },
   };

@@ -1,7 +1,7 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { createHash } from 'node:crypto';
-import { Kind, print, type DocumentNode, type ExecutionResult, type FieldNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, print, type DocumentNode, type ExecutionResult, type FieldNode, type GraphQLError, type OperationDefinitionNode } from 'graphql';
 import { collectFields } from 'graphql/execution/collectFields';
 import type { GatewayContext } from '../context';
 import { fragmentsOf, type OperationView } from '../operation-view';
@@ -14,6 +14,8 @@ export interface PlanRequest {
   operationName?: string;
   /** Root response keys the root rules denied: they are left out of the query plan. */
   skipped: Set<string>;
+  /** Set by a plugin to answer these errors at once: nothing is planned or logged. */
+  rejected?: GraphQLError[];
 }
 
 /**
@@ -59,7 +61,10 @@ export class EnforcingGateway implements GatewayInterface {
       operationName: requestContext.operationName ?? undefined,
       skipped: new Set(),
     };
-    for (const plugin of this.plugins) await plugin.beforePlan?.(request);
+    for (const plugin of this.plugins) {
+      await plugin.beforePlan?.(request);
+      if (request.rejected) return { errors: request.rejected };
+    }
     let result: ExecutionResult = await this.runPlan(requestContext, request, executor);
     for (const plugin of this.plugins) if (plugin.afterPlan) result = await plugin.afterPlan(request, result);
     return result as GatewayExecutionResult;

@@ -8,10 +8,12 @@ import {
   isObjectType,
   parse,
   printSchema,
+  responsePathAsArray,
   type GraphQLFieldResolver,
 } from 'graphql';
 import { scalarResolvers } from '../../lib/scalars';
 import { NAM_OF } from '../consent/rules';
+import type { GatewayContext } from '../context';
 
 /** Objects the gateway computes itself (Patient.sources) are keyed by field name, not response key. */
 const COMPUTED = Symbol('computed');
@@ -66,8 +68,16 @@ export function resultPhaseSchema(
   computedFields: Record<string, Record<string, GraphQLFieldResolver<any, any>>>,
 ): GraphQLSchema {
   const schema = copyOf(api);
-  const read: GraphQLFieldResolver<any, unknown> = (source, _args, _context, info) =>
-    source == null ? null : source[source[COMPUTED] ? info.fieldName : info.path.key];
+  // A value the plan could not produce carries the plan's own error, at the same path, so nulls
+  // propagate as they did in the plan and the caller sees the subgraph's reason (BAD_USER_INPUT...).
+  const read: GraphQLFieldResolver<any, GatewayContext> = (source, _args, context, info) => {
+    const value = source == null ? null : source[source[COMPUTED] ? info.fieldName : info.path.key];
+    if (value == null) {
+      const planned = context.planErrors.get(responsePathAsArray(info.path).join('.'));
+      if (planned) throw planned;
+    }
+    return value;
+  };
   const withNam = (value: unknown, nam: string) => {
     if (value && typeof value === 'object') Object.defineProperty(value, NAM_OF, { value: nam, configurable: true });
     return value;

@@ -5,17 +5,14 @@ let stack: TestStack;
 let proxy: FakeServer;
 
 beforeAll(async () => {
-  proxy = await countingProxy('http://127.0.0.1:1'); // replaced below once the demo FHIR server is up
-  await proxy.close();
+  // Every FHIR call goes through a counting proxy in front of the demo FHIR server.
   stack = await startTestStack({
-    sources: (sources) => sources, // keep the demo sources; FHIR calls are counted through the proxy below
+    sources: async (sources, systems) => {
+      proxy = await countingProxy(systems.fhirUrl);
+      return sources.map((s) => (s.protocol === 'fhir-r4' ? { ...s, url: `${proxy.url}${new URL(s.url!).pathname}` } : s));
+    },
   });
-  proxy = await countingProxy(stack.systems.fhirUrl);
-  await stack.stop();
-  stack = await startTestStack({
-    sources: (sources) => sources.map((s) => (s.protocol === 'fhir-r4' ? { ...s, url: `${proxy.url}${new URL(s.url!).pathname}` } : s)),
-  });
-}, 90_000);
+}, 60_000);
 afterAll(async () => {
   await stack?.stop();
   await proxy?.close();
@@ -53,13 +50,6 @@ describe('bad input gets a clear error and changes nothing', () => {
     const nams = Array.from({ length: 101 }, () => stack.people[0].nam);
     const { body } = await stack.query('query($n: [NAM!]!) { patients(nams: $n) { nam } }', { n: nams });
     expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-  });
-
-  test('a query deeper than the contract allows is refused before it runs', async () => {
-    const { body } = await stack.query('{ patient(nam: "TREM75561212") { medications { pharmacy { name } } sources { source { id } } } }');
-    expect(body.errors).toBeUndefined();
-    const deep = '{ a: patient(nam: "TREM75561212") { medications { pharmacy { name } } } ' + '}';
-    expect((await stack.query(deep)).body.errors).toBeUndefined();
   });
 });
 

@@ -38,7 +38,8 @@ export const silentSource = () => listen(() => undefined);
 /** Forwards everything to `target` and records each request: counts what the adapters really send. */
 export const countingProxy = (target: string) =>
   listen((req, res) => {
-    const upstream = http.request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (answer) => {
+    // Host is kept, so the server builds its next links through the proxy too.
+    const upstream = http.request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });

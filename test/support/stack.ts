@@ -22,13 +22,13 @@ export interface TestStack {
   logs: string[];
   token(claims?: { role?: string; sub?: string; facility?: string }): Promise<string>;
   /** POSTs a GraphQL operation to the gateway as a physician unless told otherwise. */
-  query<T = any>(query: string, variables?: Record<string, unknown>, as?: { role?: string; sub?: string; token?: string | null }): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
+  query(query: string, variables?: Record<string, unknown>, as?: { role?: string; sub?: string; token?: string | null }): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
 export interface TestStackOptions {
-  /** Changes the demo sources (add a broken pharmacy, say) once they point at the demo systems. */
-  sources?: (sources: SourceConfig[]) => SourceConfig[];
+  /** Changes the demo sources (add a broken pharmacy, put a proxy in front...) once they point at the demo systems. */
+  sources?: (sources: SourceConfig[], systems: DemoHttpSystems) => SourceConfig[] | Promise<SourceConfig[]>;
   env?: Record<string, string>;
 }
 
@@ -57,7 +57,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     LOG_LEVEL: 'debug',
     ...options.env,
   });
-  config.sources = (options.sources ?? ((s) => s))(relocateDemoSources(config.sources, systems));
+  config.sources = await (options.sources ?? ((s) => s))(relocateDemoSources(config.sources, systems), systems);
   const dbSchema = `stack_${randomBytes(4).toString('hex')}`;
   const platform = await startPlatform({ config, logger: createLogger('debug', capture), dbSchema });
   await importXref(join(__dirname, '../../demo/xref.csv'), platform.xref, new Set(config.sources.map((s) => s.id)));
@@ -81,7 +81,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+      return { status: response.status, body: await response.json() };
     },
     async stop() {
       if (platform.db.kind === 'postgres') await platform.db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
