@@ -1,8 +1,11 @@
-/** Jest runs TypeScript through SWC (fast, no type check); `npm run typecheck` runs tsc. */
+/**
+ * Jest runs TypeScript through ts-jest in transpile-only mode (isolatedModules: fast, no native
+ * binaries to install); `npm run typecheck` is where types are checked.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   testTimeout: 30000,
   maxWorkers: 2,
 };
