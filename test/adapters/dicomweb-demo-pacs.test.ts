@@ -7,6 +7,9 @@ import { demoPeople } from '../../demo/people';
 import { demoStudies, startDemoPacs, type DemoPacs, type DemoStudy } from '../../demo/pacs-server';
 import { DEFAULT_NAM_SYSTEM, type SourceConfig } from '../../lib/sources';
 
+// nock patches Node's http module, which a jest worker shares with the next test file: undo it.
+afterAll(() => nock.restore());
+
 const people = demoPeople();
 const studies = demoStudies(people);
 let pacs: DemoPacs;

@@ -6,6 +6,9 @@ import { SourceError, type PatientRef, type RecordSource } from '../../adapters/
 import { demoPeople } from '../../demo/people';
 import { DEFAULT_NAM_SYSTEM, type SourceConfig } from '../../lib/sources';
 
+// nock patches Node's http module, which a jest worker shares with the next test file: undo it.
+afterAll(() => nock.restore());
+
 const orthancSample = path.join(__dirname, '../../../shared/samples/dicomweb/qido-studies-orthanc.json');
 const SAMPLE_NAM = 'TREM75061512';
 const HOST = 'http://pacs.test';

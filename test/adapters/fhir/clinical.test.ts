@@ -4,6 +4,9 @@ import { toConditionRecord } from '../../../adapters/fhir/condition';
 import { toImmunizationRecord } from '../../../adapters/fhir/immunization';
 import { byNam, fixture, hochelaga, HOCHELAGA_ORIGIN, query, ROY, sourceOf } from './support';
 
+// nock patches Node's http module, which a jest worker shares with the next test file: undo it.
+afterAll(() => nock.restore());
+
 const FHIR_HEADERS = { 'content-type': 'application/fhir+json' };
 const facility = { id: 'clinic-mtl-east', name: 'GMF Hochelaga-Maisonneuve', region: 'Montréal', area: 'East' };
 

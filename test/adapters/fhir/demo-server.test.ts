@@ -9,6 +9,9 @@ import { parseSources, type SourceConfig } from '../../../lib/sources';
 import { DEFAULT_TIME_ZONE, toOffsetDateTime } from '../../../lib/time';
 import { query, sourceOf } from './support';
 
+// nock patches Node's http module, which a jest worker shares with the next test file: undo it.
+afterAll(() => nock.restore());
+
 const people = demoPeople();
 const dataset = demoFhirResources(people);
 let server: DemoFhirServer;

@@ -2,6 +2,9 @@ import nock from 'nock';
 import { createFhirSources } from '../../../adapters/fhir';
 import { byNam, dispense, hochelaga, HOCHELAGA_ORIGIN, namPatient, plateau, PLATEAU_ORIGIN, query, searchset, sourceOf, TREMBLAY } from './support';
 
+// nock patches Node's http module, which a jest worker shares with the next test file: undo it.
+afterAll(() => nock.restore());
+
 const FHIR_HEADERS = { 'content-type': 'application/fhir+json' };
 
 beforeAll(() => nock.disableNetConnect());

@@ -5,6 +5,9 @@ import { SourceError } from '../../../adapters/port';
 import { DEFAULT_NAM_SYSTEM } from '../../../lib/sources';
 import { byNam, dispense, fixture, forges, GAGNON, namPatient, plateau, PLATEAU_ORIGIN, query, searchset, sourceOf, TREMBLAY } from './support';
 
+// nock patches Node's http module, which a jest worker shares with the next test file: undo it.
+afterAll(() => nock.restore());
+
 const medications = (source = plateau) => sourceOf(source, 'medications');
 const FHIR_HEADERS = { 'content-type': 'application/fhir+json' };
 
