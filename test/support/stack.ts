@@ -15,6 +15,7 @@ export const TEST_JWT_SECRET = 'test-secret-for-the-whole-stack-suite';
 
 export interface TestStack {
   config: Config;
+  dbSchema: string;
   platform: Platform;
   systems: DemoHttpSystems;
   people: DemoPerson[];
@@ -22,7 +23,7 @@ export interface TestStack {
   logs: string[];
   token(claims?: { role?: string; sub?: string; facility?: string }): Promise<string>;
   /** POSTs a GraphQL operation to the gateway as a physician unless told otherwise. */
-  query(query: string, variables?: Record<string, unknown>, as?: { role?: string; sub?: string; token?: string | null }): Promise<{ status: number; body: any }>;
+  query(query: string, variables?: Record<string, unknown>, as?: { role?: string; sub?: string; facility?: string; token?: string | null }): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -30,6 +31,8 @@ export interface TestStackOptions {
   /** Changes the demo sources (add a broken pharmacy, put a proxy in front...) once they point at the demo systems. */
   sources?: (sources: SourceConfig[], systems: DemoHttpSystems) => SourceConfig[] | Promise<SourceConfig[]>;
   env?: Record<string, string>;
+  /** Share another instance's database schema (and cache prefix): a second gateway instance. */
+  dbSchema?: string;
 }
 
 /**
@@ -58,7 +61,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...options.env,
   });
   config.sources = await (options.sources ?? ((s) => s))(relocateDemoSources(config.sources, systems), systems);
-  const dbSchema = `stack_${randomBytes(4).toString('hex')}`;
+  const dbSchema = options.dbSchema ?? `stack_${randomBytes(4).toString('hex')}`;
   const platform = await startPlatform({ config, logger: createLogger('debug', capture), dbSchema });
   await importXref(join(__dirname, '../../demo/xref.csv'), platform.xref, new Set(config.sources.map((s) => s.id)));
   for (const [, port] of platform.labPorts) {
@@ -69,13 +72,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     developmentToken({ sub: claims.sub ?? 'MD-100001', role: claims.role ?? 'physician', facility: claims.facility ?? 'clinic-mtl-east' }, TEST_JWT_SECRET, '10m');
   return {
     config,
+    dbSchema,
     platform,
     systems,
     people,
     logs,
     token,
     async query(query, variables, as = {}) {
-      const bearer = as.token === null ? undefined : (as.token ?? (await token({ role: as.role, sub: as.sub })));
+      const bearer = as.token === null ? undefined : (as.token ?? (await token({ role: as.role, sub: as.sub, facility: as.facility })));
       const response = await fetch(platform.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
@@ -84,7 +88,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       return { status: response.status, body: await response.json() };
     },
     async stop() {
-      if (platform.db.kind === 'postgres') await platform.db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
+      // The instance that made the schema drops it.
+      if (!options.dbSchema && platform.db.kind === 'postgres') await platform.db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
       await platform.stop();
       await systems.stop();
     },
