@@ -64,7 +64,8 @@ export function consentRules(options: { policy: Policy; decide(context: Enforcem
     {
       Query: { patient: and(knownRole, consults), patients: and(knownRole, consults), accessLog: and(knownRole, readsAccessLog) },
       Mutation: { recordRefusal: and(knownRole, recordsConsent), withdrawRefusal: and(knownRole, recordsConsent) },
-      Patient: { '*': recordOpen, ...domainFields },
+      // Named one by one, no wildcard: a field added to Patient later is denied until it gets a rule.
+      Patient: { nam: recordOpen, familyName: recordOpen, givenName: recordOpen, birthDate: recordOpen, recordStatus: recordOpen, sources: recordOpen, ...domainFields },
       // What a permitted field holds is permitted: its parent's rule already ran.
       MedicationDispense: allow,
       LabResult: allow,
