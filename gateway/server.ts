@@ -74,6 +74,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [depthLimit(8)],
     formatError: (formatted) => maskError(formatted) as never,
     includeStacktraceInErrorResponses: false,
+    // bin/start.ts owns SIGINT/SIGTERM and stops every part in order; Apollo must not race it.
+    stopOnTerminationSignals: false,
     // Introspection needs a valid token like everything else (the context below runs first).
     introspection: true,
     logger: logger.child({ component: 'apollo-server' }),

@@ -55,16 +55,19 @@ const DOMAIN_SUBGRAPHS: { name: Exclude<SubgraphName, 'patient-index'>; kinds: R
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { config, logger } = options;
   const progress = options.progress ?? (() => undefined);
-  const stops: (() => Promise<void>)[] = [];
+  const stops: { what: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error) => logger.error({ err: (error as Error).name }, 'stop failed'));
+    for (const { what, stop } of stops.reverse()) {
+      progress(`stopping ${what}`);
+      await stop().catch((error) => logger.error({ what, failure: (error as Error).name }, 'stop failed'));
+    }
   };
   try {
     const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: options.dbSchema });
-    stops.push(() => db.close());
+    stops.push({ what: 'database', stop: () => db.close() });
     progress(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${config.dataDir ?? 'in memory'})`}`);
     const cache = await openCache({ url: config.redisUrl, prefix: options.dbSchema ? `${options.dbSchema}:` : '' });
-    stops.push(() => cache.close());
+    stops.push({ what: 'cache', stop: () => cache.close() });
     progress(`cache: ${cache.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process (one instance only)'}`);
     const xref = new XrefStore(db);
     const labStore = new LabStore(db);
@@ -79,7 +82,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const labPorts = new Map<string, number>();
     for (const source of config.sources.filter((s) => s.protocol === 'hl7v2-mllp')) {
       const receiver = await startMllpReceiver({ source, store: labStore, xref, logger, host: config.host });
-      stops.push(() => receiver.close());
+      stops.push({ what: `lab listener ${source.id}`, stop: () => receiver.close() });
       labPorts.set(source.id, receiver.port);
       progress(`lab listener ${source.id}: MLLP on ${config.host}:${receiver.port}`);
     }
@@ -88,7 +91,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const guards = new SourceGuards({ timeoutMs: config.sourceTimeoutMs });
     const serve = async (definition: Parameters<typeof serveSubgraph>[0], name: SubgraphName): Promise<RunningSubgraph> => {
       const running = await serveSubgraph(definition as never, { host: config.host, port: config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
-      stops.push(running.stop);
+      stops.push({ what: `subgraph ${name}`, stop: running.stop });
       progress(`subgraph ${name}: ${running.url}`);
       return running;
     };
@@ -109,7 +112,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       consentStates,
       accessLog,
     });
-    stops.push(gateway.stop);
+    stops.push({ what: 'gateway', stop: gateway.stop });
     progress(`gateway: ${gateway.url}`);
     return { gatewayUrl: gateway.url, subgraphUrls, labPorts, db, cache, xref, accessLog, stop: stopAll };
   } catch (error) {

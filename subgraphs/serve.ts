@@ -44,6 +44,8 @@ export async function serveSubgraph<Context extends BaseContext>(
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.plugins ?? [])],
     formatError: (formatted) => maskError(formatted) as never,
     includeStacktraceInErrorResponses: false,
+    // bin/start.ts owns SIGINT/SIGTERM and stops every part in order; Apollo must not race it.
+    stopOnTerminationSignals: false,
     introspection: false,
   });
   const { url } = await startStandaloneServer(server, {
