@@ -13,6 +13,7 @@ import { loadRegistry } from '../subgraphs/patient-index/registry';
 import { XrefStore } from '../subgraphs/patient-index/xref-store';
 import { serveSubgraph, type RunningSubgraph } from '../subgraphs/serve';
 import { SourceGuards } from '../subgraphs/source-guard';
+import { subgraphSdl } from '../schema/compose';
 import type { RecordKind } from '../schema/records';
 import { openCache, type Cache } from './cache';
 import type { Config, SubgraphName } from './config';
@@ -99,7 +100,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     subgraphUrls['patient-index'] = (await serve(patientIndexSubgraph({ registry, xref, consentStates, accessLog, maxPatientsPerRequest: config.maxPatientsPerRequest }) as never, 'patient-index')).url;
     for (const { name, kinds } of DOMAIN_SUBGRAPHS) {
       const sources = recordSources.filter((s) => kinds.includes(s.kind));
-      const definition = domainSubgraph({ name, schemaFile: join(__dirname, '..', 'subgraphs', name, 'schema.graphql'), kinds, sources, guards });
+      const definition = domainSubgraph({ name, sdl: subgraphSdl(name), kinds, sources, guards });
       subgraphUrls[name] = (await serve(definition as never, name)).url;
     }
 

@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { readFileSync } from 'node:fs';
 import { GraphQLError, parse, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import type { RecordSource } from '../adapters/port';
 import { forbidden, recordRefused, sourceUnavailable } from '../lib/errors';
@@ -26,8 +25,8 @@ export interface DomainContext extends BaseContext {
 
 export interface DomainSubgraphOptions {
   name: string;
-  /** Path of the subgraph's SDL. */
-  schemaFile: string;
+  /** The subgraph's SDL (schema/subgraph-sdl: shared declarations + its own). */
+  sdl: string;
   kinds: readonly RecordKind[];
   sources: readonly RecordSource[];
   guards: SourceGuards;
@@ -61,7 +60,7 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
 
   return {
     name: options.name,
-    typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
+    typeDefs: parse(options.sdl),
     resolvers: {
       ...scalarResolvers,
       Patient: {
