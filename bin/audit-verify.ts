@@ -3,14 +3,14 @@
  * is append-only and tamper-evident) and reports the first broken link.
  *
  * Database: the gateway's configuration (lib/config.ts): PostgreSQL at DATABASE_URL, or the
- * embedded PGlite database kept in DATA_DIR. AUDIT_DB_SCHEMA (optional) names the schema the log
+ * embedded PGlite database kept in DATA_DIR. DB_SCHEMA (optional) names the schema the log
  * lives in when it is not the default search path (one schema per instance or per test suite).
  *
  * Output: a progress line every 10,000 entries, then
  *   "audit: 12345 entries, chain intact"                 exit 0
  *   "audit: broken link at entry 42: hash mismatch"      exit 1
  *   "audit: cannot verify: ..."                          exit 2 (no log, no database, bad config)
- * It writes nothing (openDb creates AUDIT_DB_SCHEMA if it is missing, empty) and never prints a
+ * It writes nothing (openDb creates DB_SCHEMA if it is missing, empty) and never prints a
  * NAM: entries are named by their sequence number.
  */
 import { loadConfig } from '../lib/config';
@@ -29,7 +29,7 @@ async function logExists(db: Db): Promise<boolean> {
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: process.env.AUDIT_DB_SCHEMA || undefined });
+  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
   try {
     // A missing table is not "intact": pointing the command at the wrong database must not pass.
     if (!(await logExists(db))) {
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
       },
     });
     if (result.ok) {
-      console.log(`audit: ${result.entries} entries, chain intact`);
+      console.log(`audit: ${result.entries} ${result.entries === 1 ? "entry" : "entries"}, chain intact`);
       return 0;
     }
     console.log(`audit: broken link at entry ${result.brokenAt}: ${result.reason}`);

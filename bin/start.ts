@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole stack on embedded defaults. With the demo sources file (the default) it
  * first starts the demo source systems, then our platform, then lets the demo laboratory push its
- * results over MLLP. DATABASE_URL / REDIS_URL switch to servers; PORT moves the gateway.
+ * results over MLLP. DATABASE_URL / REDIS_URL switch to servers (the embedded database otherwise
+ * keeps its files in .data/pglite, or DATA_DIR); PORT moves the gateway.
  * Ctrl-C stops everything in reverse order.
  */
 import { join } from 'node:path';
@@ -14,9 +15,11 @@ import { startPlatform } from '../lib/platform';
 import { importXref } from '../subgraphs/patient-index/xref-import';
 
 const DEMO_SOURCES = join(__dirname, '..', 'demo', 'sources.json');
+/** Without DATABASE_URL, the embedded database lives here, so refusals and the access log survive a restart. */
+const DEFAULT_DATA_DIR = join(__dirname, '..', '.data', 'pglite');
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR || (process.env.DATABASE_URL ? '' : DEFAULT_DATA_DIR) });
   const logger = createLogger(config.logLevel);
   const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
   const stops: (() => Promise<void>)[] = [];

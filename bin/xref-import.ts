@@ -19,7 +19,7 @@ async function main() {
     console.error('xref import: set DATABASE_URL (or DATA_DIR for the embedded database); an in-memory database would forget the links');
     process.exit(2);
   }
-  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: process.env.DB_SCHEMA || undefined });
+  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
   try {
     const store = new XrefStore(db);
     await store.migrate();

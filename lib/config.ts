@@ -22,6 +22,8 @@ export interface Config {
   redisUrl?: string;
   /** Where the embedded database keeps its files; unset keeps it in memory. */
   dataDir?: string;
+  /** PostgreSQL schema the tables live in (`DB_SCHEMA`); the connection's default when unset. */
+  dbSchema?: string;
   auth: {
     /** HS256 secret (development). */
     jwtSecret?: string;
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     dataDir: env.DATA_DIR || undefined,
+    dbSchema: env.DB_SCHEMA || undefined,
     auth: { jwtSecret, jwksUrl: env.AUTH_JWKS_URL || undefined, issuer: env.AUTH_ISSUER || undefined, audience: env.AUTH_AUDIENCE || undefined },
     internalSecret: env.SUBGRAPH_SECRET || randomBytes(32).toString('base64url'),
     sourcesFile,

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
 import type { Pool } from 'pg';
 
 /**
@@ -57,6 +58,7 @@ async function openPostgres(url: string, schema?: string): Promise<Db> {
 
 async function openPglite(dataDir?: string, schema?: string): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db: PGlite = await PGlite.create(dataDir);
   if (schema) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
   // PGlite is one connection: transactions are serialised by its own queue.

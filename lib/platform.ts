@@ -23,7 +23,7 @@ import type { Logger } from './logger';
 export interface PlatformOptions {
   config: Config;
   logger: Logger;
-  /** Keeps this instance's tables in their own schema (tests). */
+  /** Keeps this instance's tables in their own schema (tests); overrides DB_SCHEMA. */
   dbSchema?: string;
   /** Told each step as it happens ("lab listener: port 4130"). */
   progress?: (line: string) => void;
@@ -64,10 +64,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
   };
   try {
-    const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: options.dbSchema });
+    const dbSchema = options.dbSchema ?? config.dbSchema;
+    const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: dbSchema });
     stops.push({ what: 'database', stop: () => db.close() });
     progress(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${config.dataDir ?? 'in memory'})`}`);
-    const cache = await openCache({ url: config.redisUrl, prefix: options.dbSchema ? `${options.dbSchema}:` : '' });
+    const cache = await openCache({ url: config.redisUrl, prefix: dbSchema ? `${dbSchema}:` : '' });
     stops.push({ what: 'cache', stop: () => cache.close() });
     progress(`cache: ${cache.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process (one instance only)'}`);
     const xref = new XrefStore(db);

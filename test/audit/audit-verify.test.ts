@@ -7,7 +7,7 @@ import { AccessLog, type AccessEntryInput } from '../../gateway/audit/access-log
 
 /**
  * `npm run audit:verify` run as an operator would: a separate process that reads the gateway's
- * configuration. With DATABASE_URL it targets this suite's schema (AUDIT_DB_SCHEMA); without, an
+ * configuration. With DATABASE_URL it targets this suite's schema (DB_SCHEMA); without, an
  * embedded database on disk (DATA_DIR), closed here before the command opens it.
  */
 
@@ -31,7 +31,7 @@ async function newTarget(): Promise<Target> {
   const dataDir = url ? undefined : mkdtempSync(join(tmpdir(), 'qhr-audit-'));
   if (dataDir) dirs.push(dataDir);
   return {
-    env: { ...process.env, DATABASE_URL: url ?? '', DATA_DIR: dataDir ?? '', AUDIT_DB_SCHEMA: schema },
+    env: { ...process.env, DATABASE_URL: url ?? '', DATA_DIR: dataDir ?? '', DB_SCHEMA: schema },
     async use(work) {
       const db = await openDb({ url, dataDir, schema });
       try {
