@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { appendOnlyTriggers } from '../../lib/append-only';
 import type { Db } from '../../lib/db';
 import { DOMAINS, type Domain } from '../../lib/sources';
 import { DEFAULT_TIME_ZONE } from '../../lib/time';
@@ -118,12 +119,7 @@ const MIGRATION = [
   `CREATE INDEX IF NOT EXISTS access_log_person ON access_log (nam, at)`,
   // "Did this provider consult this record before the refusal?" looks at granted entries only.
   `CREATE INDEX IF NOT EXISTS access_log_granted ON access_log (provider_id, nam, at) WHERE outcome = 'GRANTED'`,
-  `CREATE OR REPLACE FUNCTION access_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-     BEGIN RAISE EXCEPTION 'access_log is append-only: % refused', TG_OP; END $$`,
-  `CREATE OR REPLACE TRIGGER access_log_no_rewrite BEFORE UPDATE OR DELETE ON access_log
-     FOR EACH ROW EXECUTE FUNCTION access_log_append_only()`,
-  `CREATE OR REPLACE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
-     FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only()`,
+  ...appendOnlyTriggers('access_log'),
 ];
 
 /** Schema-scoped advisory locks: no table privilege needed, other deployments never wait. */

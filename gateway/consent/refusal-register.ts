@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { appendOnlyTriggers } from '../../lib/append-only';
 import type { Db } from '../../lib/db';
 import { isValidNam } from '../../lib/nam';
 import { DEFAULT_TIME_ZONE } from '../../lib/time';
@@ -80,12 +81,7 @@ const MIGRATION = [
    )`,
   // The latest change of one person (current state, gateway hot path) is an index-only descent.
   `CREATE INDEX IF NOT EXISTS consent_changes_latest ON consent_changes (nam, id DESC)`,
-  `CREATE OR REPLACE FUNCTION consent_changes_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-     BEGIN RAISE EXCEPTION 'consent_changes is append-only: % refused', TG_OP; END $$`,
-  `CREATE OR REPLACE TRIGGER consent_changes_no_rewrite BEFORE UPDATE OR DELETE ON consent_changes
-     FOR EACH ROW EXECUTE FUNCTION consent_changes_append_only()`,
-  `CREATE OR REPLACE TRIGGER consent_changes_no_truncate BEFORE TRUNCATE ON consent_changes
-     FOR EACH STATEMENT EXECUTE FUNCTION consent_changes_append_only()`,
+  ...appendOnlyTriggers('consent_changes'),
 ];
 
 /**
