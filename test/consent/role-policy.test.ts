@@ -1,7 +1,4 @@
-import { hasLabResults } from '../../demo/lab-system';
-import { demoStudies } from '../../demo/pacs-studies';
-import { isFollowedAtClinic } from '../../demo/fhir-server';
-import { isUnknownToSources } from '../../demo/people';
+import { peopleInEveryDomain } from '../support/demo-choices';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -17,11 +14,7 @@ const RECORD = `query($nam: NAM!) { patient(nam: $nam) {
 } }`;
 const FIELDS = { medications: 'MEDICATIONS', labResults: 'LAB_RESULTS', imagingStudies: 'IMAGING', encounters: 'CLINICAL', conditions: 'CLINICAL', allergies: 'CLINICAL', immunizations: 'CLINICAL' } as const;
 
-/** A Montréal person every domain holds something for. */
-const fullPerson = () => {
-  const studies = demoStudies(stack.people);
-  return stack.people.find((p) => hasLabResults(p) && isFollowedAtClinic(p) && !isUnknownToSources(p) && studies.some((s) => s.person.index === p.index))!;
-};
+const fullPerson = () => peopleInEveryDomain(stack.people)[0];
 
 async function readAs(role: string, sub?: string) {
   const person = fullPerson();
