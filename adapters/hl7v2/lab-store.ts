@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { PatientRef } from '../port';
 import { facilityOf } from '../port';
+import { migrate } from '../../lib/migrate';
 import type { Db } from '../../lib/db';
 import type { SourceConfig } from '../../lib/sources';
 import type { LabResultRecord } from '../../schema/records';
@@ -38,8 +39,8 @@ export class LabStore implements LabMessageStore {
   constructor(private readonly db: Db) {}
 
   async migrate(): Promise<void> {
-    await this.db.query(`
-      CREATE TABLE IF NOT EXISTS lab_messages (
+    await migrate(this.db, 'lab', [
+      `CREATE TABLE IF NOT EXISTS lab_messages (
         source_id    text NOT NULL,
         sender       text NOT NULL,
         control_id   text NOT NULL,
@@ -47,9 +48,8 @@ export class LabStore implements LabMessageStore {
         result_count integer NOT NULL,
         received_at  timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (source_id, sender, control_id)
-      )`);
-    await this.db.query(`
-      CREATE TABLE IF NOT EXISTS lab_results (
+      )`,
+      `CREATE TABLE IF NOT EXISTS lab_results (
         id              text PRIMARY KEY,
         source_id       text NOT NULL,
         sender          text NOT NULL,
@@ -66,9 +66,10 @@ export class LabStore implements LabMessageStore {
         observed_at     text,
         observed_utc    timestamptz,
         FOREIGN KEY (source_id, sender, control_id) REFERENCES lab_messages ON DELETE CASCADE
-      )`);
-    await this.db.query('CREATE INDEX IF NOT EXISTS lab_results_nam ON lab_results (source_id, nam)');
-    await this.db.query('CREATE INDEX IF NOT EXISTS lab_results_local_ids ON lab_results USING gin (local_ids)');
+      )`,
+      'CREATE INDEX IF NOT EXISTS lab_results_nam ON lab_results (source_id, nam)',
+      'CREATE INDEX IF NOT EXISTS lab_results_local_ids ON lab_results USING gin (local_ids)',
+    ]);
   }
 
   /**

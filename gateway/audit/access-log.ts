@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { appendOnlyTriggers } from '../../lib/append-only';
+import { migrate, schemaLock } from '../../lib/migrate';
 import type { Db } from '../../lib/db';
 import { DOMAINS, type Domain } from '../../lib/sources';
 import { DEFAULT_TIME_ZONE } from '../../lib/time';
@@ -122,9 +123,7 @@ const MIGRATION = [
   ...appendOnlyTriggers('access_log'),
 ];
 
-/** Schema-scoped advisory locks: no table privilege needed, other deployments never wait. */
-const MIGRATE_LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('qhr.access_log.migrate:' || current_schema(), 0))`;
-const APPEND_LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('qhr.access_log.append:' || current_schema(), 0))`;
+const APPEND_LOCK = schemaLock('access_log.append');
 
 const SELECT_ROW = `seq, at, nam, provider_id, role, facility, domains, outcome, prev_hash, hash`;
 /** 10 bind parameters per row; a statement takes at most 65,535. */
@@ -135,10 +134,7 @@ export class AccessLog {
 
   /** Creates the table, indexes and append-only triggers; safe from several instances (PostgreSQL 14+). */
   async migrate(): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(MIGRATE_LOCK);
-      for (const statement of MIGRATION) await tx.query(statement);
-    });
+    await migrate(this.db, 'access_log', MIGRATION);
   }
 
   /**

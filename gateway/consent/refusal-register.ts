@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { appendOnlyTriggers } from '../../lib/append-only';
+import { migrate, schemaLock } from '../../lib/migrate';
 import type { Db } from '../../lib/db';
 import { isValidNam } from '../../lib/nam';
 import { DEFAULT_TIME_ZONE } from '../../lib/time';
@@ -84,23 +85,15 @@ const MIGRATION = [
   ...appendOnlyTriggers('consent_changes'),
 ];
 
-/**
- * Advisory-lock keys, scoped to the schema so separate deployments (and test suites) sharing one
- * PostgreSQL never wait for each other. Advisory locks need no table privilege, so the gateway's
- * database role can stay limited to INSERT and SELECT.
- */
-const MIGRATE_LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('qhr.consent_changes.migrate:' || current_schema(), 0))`;
-const NAM_LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('qhr.consent_changes:' || current_schema() || ':' || $1, 0))`;
+/** One lock per person: the check and the insert of a change are atomic per NAM. */
+const NAM_LOCK = schemaLock('consent_changes', true);
 
 export class RefusalRegister {
   constructor(private readonly db: Db) {}
 
   /** Creates the table, index and append-only triggers; safe to run from several instances at once (PostgreSQL 14+). */
   async migrate(): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(MIGRATE_LOCK);
-      for (const statement of MIGRATION) await tx.query(statement);
-    });
+    await migrate(this.db, 'consent_changes', MIGRATION);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { CrossReference } from '../../adapters/port';
 import type { Db } from '../../lib/db';
+import { migrate } from '../../lib/migrate';
 
 export interface SourceLocalId {
   source: string;
@@ -13,19 +14,20 @@ export interface SourceLocalId {
  * earlier one (a source's correction), and the change is counted in `relinked`.
  */
 export class XrefStore implements CrossReference {
-  constructor(private readonly db: Pick<Db, 'query'>) {}
+  constructor(private readonly db: Pick<Db, 'query' | 'transaction'>) {}
 
   async migrate(): Promise<void> {
-    await this.db.query(`
-      CREATE TABLE IF NOT EXISTS patient_xref (
+    await migrate(this.db, 'patient_xref', [
+      `CREATE TABLE IF NOT EXISTS patient_xref (
         source_id text NOT NULL,
         local_id  text NOT NULL,
         nam       text NOT NULL,
         via       text NOT NULL,
         linked_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (source_id, local_id)
-      )`);
-    await this.db.query('CREATE INDEX IF NOT EXISTS patient_xref_nam ON patient_xref (nam)');
+      )`,
+      'CREATE INDEX IF NOT EXISTS patient_xref_nam ON patient_xref (nam)',
+    ]);
   }
 
   async link(sourceId: string, localId: string, nam: string, via: 'hl7' | 'import'): Promise<void> {
