@@ -11,7 +11,7 @@ import { domainSubgraph } from '../subgraphs/domain-subgraph';
 import { patientIndexSubgraph } from '../subgraphs/patient-index';
 import { loadRegistry } from '../subgraphs/patient-index/registry';
 import { XrefStore } from '../subgraphs/patient-index/xref-store';
-import { serveSubgraph, type RunningSubgraph } from '../subgraphs/serve';
+import { serveSubgraph, type BaseContext, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/serve';
 import { SourceGuards } from '../subgraphs/source-guard';
 import { subgraphSdl } from '../schema/compose';
 import type { RecordKind } from '../schema/records';
@@ -91,18 +91,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     const recordSources = createRecordSources(config.sources, { labStore });
     const guards = new SourceGuards({ timeoutMs: config.sourceTimeoutMs });
-    const serve = async (definition: Parameters<typeof serveSubgraph>[0], name: SubgraphName): Promise<RunningSubgraph> => {
-      const running = await serveSubgraph(definition as never, { host: config.host, port: config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
+    const serve = async <Context extends BaseContext>(definition: SubgraphDefinition<Context>, name: SubgraphName): Promise<RunningSubgraph> => {
+      const running = await serveSubgraph(definition, { host: config.host, port: config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
       stops.push({ what: `subgraph ${name}`, stop: running.stop });
       progress(`subgraph ${name}: ${running.url}`);
       return running;
     };
     const subgraphUrls = {} as Record<SubgraphName, string>;
-    subgraphUrls['patient-index'] = (await serve(patientIndexSubgraph({ registry, xref, consentStates, accessLog, maxPatientsPerRequest: config.maxPatientsPerRequest }) as never, 'patient-index')).url;
+    subgraphUrls['patient-index'] = (await serve(patientIndexSubgraph({ registry, xref, consentStates, accessLog, maxPatientsPerRequest: config.maxPatientsPerRequest }), 'patient-index')).url;
     for (const { name, kinds } of DOMAIN_SUBGRAPHS) {
       const sources = recordSources.filter((s) => kinds.includes(s.kind));
       const definition = domainSubgraph({ name, sdl: subgraphSdl(name), kinds, sources, guards });
-      subgraphUrls[name] = (await serve(definition as never, name)).url;
+      subgraphUrls[name] = (await serve(definition, name)).url;
     }
 
     const gateway = await startGateway({

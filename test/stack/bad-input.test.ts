@@ -30,6 +30,7 @@ describe('bad input gets a clear error and changes nothing', () => {
     }
     const { body } = await stack.query('{ patient(nam: "TREM75133012") { medications { id } } }');
     expect(codeAt(body, 'patient') ?? body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(body)).not.toContain('TREM75133012');
     expect(proxy.requests.length).toBe(before);
   });
 
