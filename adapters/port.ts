@@ -53,3 +53,50 @@ export interface CrossReference {
   link(sourceId: string, localId: string, nam: string, via: 'hl7' | 'import'): Promise<void>;
   namFor(sourceId: string, localId: string): Promise<string | undefined>;
 }
+
+/**
+ * The record locator as the adapters feed it (IHE XDS registry-like: which sources hold data for
+ * which person). The HL7 v2 listener tells it at each message; the roster reads tell it on a
+ * schedule. Implemented by locator/record-locator.ts.
+ */
+export interface LocatorFeed {
+  /** These people (NAMs) have data at this source. Idempotent. */
+  holds(sourceId: string, nams: readonly string[], via: 'hl7' | 'xref' | 'roster'): Promise<void>;
+}
+
+/**
+ * The cache of source answers as writers of a source's data see it: a lab result ingested, or a
+ * roster change at a source, makes the cached answers of those people from that source stale at
+ * once. Implemented by cache/answer-cache.ts.
+ */
+export interface AnswerInvalidation {
+  invalidate(sourceId: string, nams: readonly string[]): Promise<void>;
+}
+
+/** One person on a source's roster: by NAM, by the source's own id, or both when the source says both. */
+export interface RosterEntry {
+  nam?: string;
+  localId?: string;
+}
+
+export interface RosterRequest {
+  /**
+   * Where the previous read of this source ended (opaque to the caller: what `read` returned);
+   * absent for the first, full read.
+   */
+  cursor?: string;
+  signal: AbortSignal;
+  /** Called with each page of people as it is read, so a roster of any size never sits in memory whole. */
+  onPage(entries: RosterEntry[]): Promise<void>;
+}
+
+/**
+ * Who a pull source holds: everyone the first time, then who changed since the last read
+ * (FHIR `Patient?_lastUpdated=gt…`, QIDO-RS `StudyDate=…-`). Read by the record locator on a
+ * schedule; never on a clinician's request.
+ */
+export interface RosterSource {
+  readonly source: SourceConfig;
+  /** Reads the roster (every page) and returns the cursor the next read starts from. Throws SourceError. */
+  read(request: RosterRequest): Promise<{ cursor: string; people: number; pages: number }>;
+}

@@ -7,14 +7,14 @@ import { demoPeople, type DemoPerson } from '../demo/people';
 import { relocateDemoSources, startDemoHttpSystems, type DemoHttpSystems } from '../demo/systems';
 import { loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
-import { startPlatform, type Platform } from '../lib/platform';
-import { importXref } from '../subgraphs/patient-index/xref-import';
+import { startStack, type Stack } from '../services/stack';
+import { importXref } from '../locator/xref-import';
 import { countingProxy, type CountingProxy } from './counting';
 
 /** The whole stack as `npm start` runs it, on free ports of 127.0.0.1, with the FHIR server and the PACS behind counting proxies. */
 export interface BenchStack {
   config: Config;
-  platform: Platform;
+  platform: Stack;
   people: DemoPerson[];
   /** Every request that reached the demo FHIR server (both pharmacies and the clinic). */
   fhir: CountingProxy;
@@ -71,7 +71,7 @@ export async function startBenchStack(progress: (line: string) => void): Promise
     const logger = createLogger('silent', nowhere());
     const dbSchema = `bench_${randomBytes(4).toString('hex')}`;
     // Of the platform's own steps, only which database and cache it runs on.
-    const platform = await startPlatform({ config, logger, dbSchema, progress: (line) => /^(database|cache):/.test(line) && progress(line) });
+    const platform = await startStack({ config, logger, dbSchema, progress: (line) => /^(database|cache):/.test(line) && progress(line) });
     stops.push(async () => {
       if (platform.db.kind === 'postgres') await platform.db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
       await platform.stop();

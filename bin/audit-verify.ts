@@ -15,7 +15,7 @@
  */
 import { loadConfig } from '../lib/config';
 import { openDb, type Db } from '../lib/db';
-import { AccessLog } from '../gateway/audit/access-log';
+import { AccessLog } from '../consent/access-log';
 
 const PROGRESS_EVERY = 10_000;
 

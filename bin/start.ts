@@ -11,8 +11,8 @@ import { demoPeople } from '../demo/people';
 import { demoPortOf, startDemoHttpSystems } from '../demo/systems';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { startPlatform } from '../lib/platform';
-import { importXref } from '../subgraphs/patient-index/xref-import';
+import { startStack } from '../services/stack';
+import { importXref } from '../locator/xref-import';
 
 const DEMO_SOURCES = join(__dirname, '..', 'demo', 'sources.json');
 /** Without DATABASE_URL, the embedded database lives here, so refusals and the access log survive a restart. */
@@ -44,7 +44,7 @@ async function main() {
       say(`demo FHIR R4 server (pharmacies, clinic): ${systems.fhirUrl}`);
       say(`demo DICOMweb PACS: ${systems.pacsUrl}`);
     }
-    const platform = await startPlatform({ config, logger, progress: say });
+    const platform = await startStack({ config, logger, progress: say });
     stops.push(platform.stop);
     if (demo) {
       const known = new Set(config.sources.map((s) => s.id));

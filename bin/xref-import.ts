@@ -5,8 +5,8 @@
  */
 import { loadConfig } from '../lib/config';
 import { openDb } from '../lib/db';
-import { importXref } from '../subgraphs/patient-index/xref-import';
-import { XrefStore } from '../subgraphs/patient-index/xref-store';
+import { importXref } from '../locator/xref-import';
+import { XrefStore } from '../locator/cross-reference';
 
 async function main() {
   const file = process.argv[2];

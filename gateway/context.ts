@@ -2,7 +2,7 @@ import type { GraphQLError } from 'graphql';
 import type { Caller } from '../lib/internal-token';
 import type { SourceReport } from '../subgraphs/ask-sources';
 import type { Provider } from './authenticate';
-import type { RecordDecision } from './consent/decide';
+import type { RecordDecision } from '../consent/decide';
 
 /** Per-request state of the gateway, built once the caller is authenticated. */
 export interface GatewayContext {

@@ -16,6 +16,13 @@ export interface Config {
   port: number;
   /** Port of each subgraph; 0 picks a free one. */
   subgraphPorts: Record<SubgraphName, number>;
+  /**
+   * Where the gateway reaches each subgraph (`SUBGRAPH_<NAME>_URL`, e.g. SUBGRAPH_PATIENT_INDEX_URL);
+   * by default the subgraph's port on `host`. Services run apart set these.
+   */
+  subgraphUrls: Record<SubgraphName, string>;
+  /** Gateway processes sharing the gateway's address (`GATEWAY_INSTANCES`, node:cluster workers). */
+  gatewayInstances: number;
   /** PostgreSQL server; unset means the embedded PGlite database in `dataDir`. */
   databaseUrl?: string;
   /** Redis server; unset means an in-process cache. */
@@ -43,12 +50,40 @@ export interface Config {
   sourceTimeoutMs: number;
   /** Most people one `patients` request may ask for. */
   maxPatientsPerRequest: number;
+  /** The cache of source answers (cache/answer-cache.ts). */
+  answerCache: {
+    /** `SOURCE_CACHE=off` turns it off. */
+    enabled: boolean;
+    /** How long a source's answer is served from the cache unless a source sets `cacheTtlMs` (`SOURCE_CACHE_TTL_MS`). */
+    ttlMs: number;
+    /**
+     * 32-byte key (`CACHE_KEY`, base64 or hex) from which the value encryption key and the key
+     * hashing key are derived. Every process sharing a Redis must have the same one; unset, a
+     * random key per process (the cache then only works within one process).
+     */
+    key?: Buffer;
+  };
+  /** The record locator (locator/). */
+  locator: {
+    /** How often a pull source's roster is read unless it sets `rosterIntervalMs` (`ROSTER_INTERVAL_MS`). */
+    rosterIntervalMs: number;
+  };
   timeZone: string;
   logLevel: string;
   production: boolean;
 }
 
 const DEMO_DIR = join(__dirname, '..', 'demo');
+
+/** The environment variable naming a subgraph's URL: patient-index -> SUBGRAPH_PATIENT_INDEX_URL. */
+export const subgraphUrlVariable = (name: SubgraphName) => `SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`;
+
+function cacheKeyOf(raw: string | undefined): Buffer | undefined {
+  if (!raw) return undefined;
+  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new Error('CACHE_KEY must be 32 bytes, as 64 hex digits or base64');
+  return key;
+}
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -65,16 +100,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !env.AUTH_JWKS_URL && !env.AUTH_JWT_SECRET) throw new Error('production needs AUTH_JWKS_URL (or AUTH_JWT_SECRET)');
   const sourcesFile = env.SOURCES_FILE || join(DEMO_DIR, 'sources.json');
   const basePort = integer(env, 'SUBGRAPH_BASE_PORT', 4001);
+  const host = env.HOST || '127.0.0.1';
+  const subgraphPorts = Object.fromEntries(SUBGRAPH_NAMES.map((name, index) => [name, basePort && basePort + index])) as Record<SubgraphName, number>;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const subgraphUrls = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, env[subgraphUrlVariable(name)] || `http://${urlHost}:${subgraphPorts[name]}/graphql`]),
+  ) as Record<SubgraphName, string>;
+  const instances = integer(env, 'GATEWAY_INSTANCES', 1);
+  if (instances < 1) throw new Error('GATEWAY_INSTANCES must be at least 1');
   return {
-    host: env.HOST || '127.0.0.1',
+    host,
     port: integer(env, 'PORT', 4000),
-    subgraphPorts: {
-      'patient-index': basePort,
-      pharmacy: basePort && basePort + 1,
-      lab: basePort && basePort + 2,
-      imaging: basePort && basePort + 3,
-      clinic: basePort && basePort + 4,
-    },
+    subgraphPorts,
+    subgraphUrls,
+    gatewayInstances: instances,
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     dataDir: env.DATA_DIR || undefined,
@@ -87,6 +126,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policyFile: env.POLICY_FILE || undefined,
     sourceTimeoutMs: integer(env, 'SOURCE_TIMEOUT_MS', 3000),
     maxPatientsPerRequest: integer(env, 'MAX_PATIENTS_PER_REQUEST', 100),
+    answerCache: {
+      enabled: env.SOURCE_CACHE !== 'off',
+      ttlMs: integer(env, 'SOURCE_CACHE_TTL_MS', 30_000),
+      key: cacheKeyOf(env.CACHE_KEY),
+    },
+    locator: { rosterIntervalMs: integer(env, 'ROSTER_INTERVAL_MS', 60_000) },
     timeZone,
     logLevel: env.LOG_LEVEL || 'info',
     production,

@@ -30,6 +30,13 @@ export interface SourceConfig {
   timeZone: string;
   /** Per-source override of the default timeout, in milliseconds. */
   timeoutMs?: number;
+  /**
+   * How often the record locator reads this source's roster (pull sources), in milliseconds;
+   * `0`: never, so every view asks this source (it is "not covered"). Default ROSTER_INTERVAL_MS.
+   */
+  rosterIntervalMs?: number;
+  /** How long this source's answers may be served from the cache; `0`: never cached. Default SOURCE_CACHE_TTL_MS. */
+  cacheTtlMs?: number;
 }
 
 const FACILITY_KIND: Record<Domain, string> = {
@@ -101,6 +108,12 @@ export function parseSources(json: unknown, defaults: { timeZone: string }): Sou
     if (raw.timeoutMs !== undefined) {
       if (!Number.isInteger(raw.timeoutMs) || (raw.timeoutMs as number) <= 0) throw new SourcesFileError(`${where}.timeoutMs must be a positive integer`);
       source.timeoutMs = raw.timeoutMs as number;
+    }
+    for (const key of ['rosterIntervalMs', 'cacheTtlMs'] as const) {
+      if (raw[key] === undefined) continue;
+      if (!Number.isInteger(raw[key]) || (raw[key] as number) < 0) throw new SourcesFileError(`${where}.${key} must be a non-negative integer (milliseconds)`);
+      if (key === 'rosterIntervalMs' && protocol === 'hl7v2-mllp') throw new SourcesFileError(`${where}.rosterIntervalMs: an MLLP source pushes its data; the locator learns at each message`);
+      source[key] = raw[key] as number;
     }
     return source;
   });

@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/logger';
 import type { Domain } from '../../lib/sources';
 import type { ExecutionPlugin, PlanRequest } from '../execution/enforcing-gateway';
 import { recordReads } from '../operation-view';
-import type { AccessEntryInput, AccessLog } from './access-log';
+import type { AccessEntryInput, AccessLog } from '../../consent/access-log';
 
 /**
  * Writes one access-log entry per person a request touched, granted or denied, before anything

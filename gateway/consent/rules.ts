@@ -5,7 +5,7 @@ import { DOMAINS, type Domain } from '../../lib/sources';
 import { DOMAIN_OF_KIND, RECORD_KINDS } from '../../schema/records';
 import type { EnforcementContext } from '../context';
 import type { Policy } from './policy';
-import { mayConsult, mayReadAccessLog, mayRecordConsent } from './who-may';
+import { mayConsult, mayReadAccessLog, mayRecordConsent } from '../../consent/who-may';
 
 /** Where the result phase hangs the NAM a Patient object was asked for (the client may not select `nam`). */
 export const NAM_OF = Symbol('nam');

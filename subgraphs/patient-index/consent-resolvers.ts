@@ -1,7 +1,7 @@
-import { ConsentChangeError, type ConsentState } from '../../gateway/consent/refusal-register';
-import type { ConsentStates } from '../../gateway/consent/consent-states';
-import { mayReadAccessLog, mayRecordConsent } from '../../gateway/consent/who-may';
-import type { AccessLog } from '../../gateway/audit/access-log';
+import { ConsentChangeError, type ConsentState } from '../../consent/refusal-register';
+import type { ConsentStates } from '../../consent/consent-states';
+import { mayReadAccessLog, mayRecordConsent } from '../../consent/who-may';
+import type { AccessLog } from '../../consent/access-log';
 import { badUserInput, forbidden } from '../../lib/errors';
 import type { BaseContext } from '../serve';
 

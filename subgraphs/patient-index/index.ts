@@ -2,15 +2,15 @@ import DataLoader from 'dataloader';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import type { AccessLog } from '../../gateway/audit/access-log';
-import type { ConsentStates } from '../../gateway/consent/consent-states';
-import type { ConsentState } from '../../gateway/consent/refusal-register';
+import type { AccessLog } from '../../consent/access-log';
+import type { ConsentStates } from '../../consent/consent-states';
+import type { ConsentState } from '../../consent/refusal-register';
 import { badUserInput, recordRefused } from '../../lib/errors';
 import { scalarResolvers } from '../../lib/scalars';
 import type { BaseContext, SubgraphDefinition } from '../serve';
 import { consentResolvers } from './consent-resolvers';
 import type { InsuredPerson } from './registry';
-import type { SourceLocalId, XrefStore } from './xref-store';
+import type { SourceLocalId, XrefStore } from '../../locator/cross-reference';
 
 export interface PatientIndexContext extends BaseContext {
   localIds: DataLoader<string, SourceLocalId[]>;

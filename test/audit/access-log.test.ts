@@ -1,6 +1,6 @@
 import { openDb, type Db } from '../../lib/db';
-import { AccessLog, AccessLogWriteError, GENESIS_HASH, entryHash, type AccessEntryInput } from '../../gateway/audit/access-log';
-import { RefusalRegister } from '../../gateway/consent/refusal-register';
+import { AccessLog, AccessLogWriteError, GENESIS_HASH, entryHash, type AccessEntryInput } from '../../consent/access-log';
+import { RefusalRegister } from '../../consent/refusal-register';
 import { openTestDb } from '../support/db';
 
 /** QHR access log: one entry per person per request, append-only, each entry chained to the one before. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../lib/db';
-import { AccessLog, type AccessEntryInput } from '../../gateway/audit/access-log';
+import { AccessLog, type AccessEntryInput } from '../../consent/access-log';
 
 /**
  * `npm run audit:verify` run as an operator would: a separate process that reads the gateway's

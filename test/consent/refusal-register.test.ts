@@ -1,4 +1,4 @@
-import { RefusalRegister, type ConsentChangeInput } from '../../gateway/consent/refusal-register';
+import { RefusalRegister, type ConsentChangeInput } from '../../consent/refusal-register';
 import { openTestDb } from '../support/db';
 
 /** QHR refusal register: everyone has a record unless they refuse; every change is kept. */

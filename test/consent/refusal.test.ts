@@ -1,4 +1,4 @@
-import { RefusalRegister } from '../../gateway/consent/refusal-register';
+import { RefusalRegister } from '../../consent/refusal-register';
 import { fillsInBothRegions, isFollowedAtClinic } from '../../demo/fhir-server';
 import { isUnknownToSources, type DemoPerson } from '../../demo/people';
 import { startTestStack, type TestStack } from '../support/stack';

@@ -7,16 +7,16 @@ import { demoPeople, type DemoPerson } from '../../demo/people';
 import { relocateDemoSources, startDemoHttpSystems, type DemoHttpSystems } from '../../demo/systems';
 import { loadConfig, type Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
-import { startPlatform, type Platform } from '../../lib/platform';
+import { startStack, type Stack } from '../../services/stack';
 import type { SourceConfig } from '../../lib/sources';
-import { importXref } from '../../subgraphs/patient-index/xref-import';
+import { importXref } from '../../locator/xref-import';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-whole-stack-suite';
 
 export interface TestStack {
   config: Config;
   dbSchema: string;
-  platform: Platform;
+  platform: Stack;
   systems: DemoHttpSystems;
   people: DemoPerson[];
   /** Every log line the platform wrote during the suite. */
@@ -62,7 +62,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   });
   config.sources = await (options.sources ?? ((s) => s))(relocateDemoSources(config.sources, systems), systems);
   const dbSchema = options.dbSchema ?? `stack_${randomBytes(4).toString('hex')}`;
-  const platform = await startPlatform({ config, logger: createLogger('debug', capture), dbSchema });
+  const platform = await startStack({ config, logger: createLogger('debug', capture), dbSchema });
   await importXref(join(__dirname, '../../demo/xref.csv'), platform.xref, new Set(config.sources.map((s) => s.id)));
   for (const [, port] of platform.labPorts) {
     const lab = await startDemoLabSystem({ host: '127.0.0.1', port, people });

@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
-import { appendOnlyTriggers } from '../../lib/append-only';
-import { migrate, schemaLock } from '../../lib/migrate';
-import type { Db } from '../../lib/db';
-import { isValidNam } from '../../lib/nam';
-import { DEFAULT_TIME_ZONE } from '../../lib/time';
+import { appendOnlyTriggers } from '../lib/append-only';
+import { migrate, schemaLock } from '../lib/migrate';
+import type { Db } from '../lib/db';
+import { isValidNam } from '../lib/nam';
+import { DEFAULT_TIME_ZONE } from '../lib/time';
 
 /**
  * The refusal register (QHR: « refus de participer au Dossier santé Québec »).

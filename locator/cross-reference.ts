@@ -1,6 +1,6 @@
-import type { CrossReference } from '../../adapters/port';
-import type { Db } from '../../lib/db';
-import { migrate } from '../../lib/migrate';
+import type { CrossReference } from '../adapters/port';
+import type { Db } from '../lib/db';
+import { migrate } from '../lib/migrate';
 
 export interface SourceLocalId {
   source: string;

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
-import { isValidNam, normalizeNam } from '../../lib/nam';
-import type { XrefStore } from './xref-store';
+import { isValidNam, normalizeNam } from '../lib/nam';
+import type { XrefStore } from './cross-reference';
 
 export interface ImportReport {
   rows: number;

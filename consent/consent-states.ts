@@ -1,4 +1,4 @@
-import { cacheKey, type Cache } from '../../lib/cache';
+import { cacheKey, type Cache } from '../lib/cache';
 import type { ConsentChangeInput, ConsentState, RefusalRegister } from './refusal-register';
 
 /**

@@ -1,4 +1,4 @@
-import { normalizeNam } from '../../lib/nam';
+import { normalizeNam } from '../lib/nam';
 
 /**
  * Who may do what, as pure predicates over the caller's role and id. The gateway's shield rules

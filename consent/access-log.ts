@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { appendOnlyTriggers } from '../../lib/append-only';
-import { migrate, schemaLock } from '../../lib/migrate';
-import type { Db } from '../../lib/db';
-import { DOMAINS, type Domain } from '../../lib/sources';
-import { DEFAULT_TIME_ZONE } from '../../lib/time';
+import { appendOnlyTriggers } from '../lib/append-only';
+import { migrate, schemaLock } from '../lib/migrate';
+import type { Db } from '../lib/db';
+import { DOMAINS, type Domain } from '../lib/sources';
+import { DEFAULT_TIME_ZONE } from '../lib/time';
 
 /**
  * The access log (QHR: every consultation of a shared record is journalised and the person may

@@ -1,4 +1,4 @@
-import type { AccessLog } from '../audit/access-log';
+import type { AccessLog } from './access-log';
 import type { ConsentStates } from './consent-states';
 
 /** What the consent rules decided for one person's record in one request. */

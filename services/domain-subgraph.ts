@@ -1,0 +1,43 @@
+/**
+ * A domain subgraph (pharmacy, lab, imaging, clinic) as a service: `npm run subgraph -- pharmacy`
+ * (its own process), or started in process by services/stack.ts. Each asks the connected sources
+ * of its domain through the adapters; the lab subgraph reads the results the lab listener stored.
+ */
+import { createRecordSources } from '../adapters';
+import { LabStore } from '../adapters/hl7v2';
+import type { Config, SubgraphName } from '../lib/config';
+import type { Db } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import { subgraphSdl } from '../schema/compose';
+import type { RecordKind } from '../schema/records';
+import { domainSubgraph } from '../subgraphs/domain-subgraph';
+import { serveSubgraph, type RunningSubgraph } from '../subgraphs/serve';
+import { SourceGuards } from '../subgraphs/source-guard';
+
+export type DomainSubgraphName = Exclude<SubgraphName, 'patient-index'>;
+
+/** The record kinds each domain subgraph serves (its schema.graphql's Patient fields). */
+export const DOMAIN_SUBGRAPHS: Record<DomainSubgraphName, RecordKind[]> = {
+  pharmacy: ['medications'],
+  lab: ['labResults'],
+  imaging: ['imagingStudies'],
+  clinic: ['encounters', 'conditions', 'allergies', 'immunizations'],
+};
+
+export interface DomainSubgraphServiceDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  /** Overrides the configured port (0: a free one). */
+  port?: number;
+}
+
+export async function startDomainSubgraphService(name: DomainSubgraphName, deps: DomainSubgraphServiceDeps): Promise<RunningSubgraph> {
+  const { config, logger, db } = deps;
+  const kinds = DOMAIN_SUBGRAPHS[name];
+  const labStore = new LabStore(db);
+  if (kinds.includes('labResults')) await labStore.migrate();
+  const sources = createRecordSources(config.sources, { labStore }).filter((source) => kinds.includes(source.kind));
+  const definition = domainSubgraph({ name, sdl: subgraphSdl(name), kinds, sources, guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs }) });
+  return serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
+}

@@ -1,0 +1,74 @@
+/**
+ * The gateway as a service: `npm run gateway` (its own process, on PostgreSQL), or started in
+ * process by services/stack.ts. `GATEWAY_INSTANCES=N npm run gateway` runs N gateway processes
+ * behind the one address (node:cluster: the primary holds the port and hands connections out);
+ * they share PostgreSQL and Redis, nothing else.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AccessLog } from '../consent/access-log';
+import { ConsentStates } from '../consent/consent-states';
+import { RefusalRegister } from '../consent/refusal-register';
+import { loadPolicy } from '../gateway/consent/policy';
+import { startGateway, type RunningGateway } from '../gateway/server';
+import type { Cache } from '../lib/cache';
+import type { Config, SubgraphName } from '../lib/config';
+import type { Db } from '../lib/db';
+import type { Logger } from '../lib/logger';
+
+export interface GatewayServiceDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  cache: Cache;
+  /** Where the subgraphs run, when not where the configuration says (started in process on free ports). */
+  subgraphUrls?: Record<SubgraphName, string>;
+}
+
+export async function startGatewayService(deps: GatewayServiceDeps): Promise<RunningGateway & { accessLog: AccessLog }> {
+  const { config, logger, db } = deps;
+  const register = new RefusalRegister(db);
+  const accessLog = new AccessLog(db);
+  for (const store of [register, accessLog]) await store.migrate();
+  const gateway = await startGateway({
+    config,
+    logger,
+    supergraphSdl: readFileSync(join(__dirname, '..', 'schema', 'supergraph.graphql'), 'utf8'),
+    subgraphUrls: deps.subgraphUrls ?? config.subgraphUrls,
+    policy: loadPolicy(config.policyFile),
+    consentStates: new ConsentStates(register, deps.cache),
+    accessLog,
+  });
+  return { ...gateway, accessLog };
+}
+
+/** `npm run gateway`: GATEWAY_INSTANCES workers on one address, each its own process. */
+if (require.main === module) {
+  void (async () => {
+    const cluster = (await import('node:cluster')).default;
+    const { loadConfig } = await import('../lib/config');
+    const instances = loadConfig().gatewayInstances;
+    if (cluster.isPrimary && instances > 1) {
+      const { superviseWorkers } = await import('./workers');
+      superviseWorkers('gateway', instances);
+      return;
+    }
+    const { runService, requireSharedDatabase, requireSubgraphSecret } = await import('./run');
+    const { openDb } = await import('../lib/db');
+    const { openCache } = await import('../lib/cache');
+    runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger }) => {
+      requireSubgraphSecret(process.env, 'the gateway');
+      const db = await openDb({ url: requireSharedDatabase(config, 'the gateway'), schema: config.dbSchema });
+      const cache = await openCache({ url: config.redisUrl, prefix: config.dbSchema ? `${config.dbSchema}:` : '' });
+      const gateway = await startGatewayService({ config, logger, db, cache });
+      return {
+        describe: [`gateway: ${gateway.url}`],
+        stop: async () => {
+          await gateway.stop();
+          await cache.close();
+          await db.close();
+        },
+      };
+    });
+  })();
+}

@@ -1,0 +1,86 @@
+/**
+ * Every service of ours in one process: the lab listeners, the five subgraphs and the gateway,
+ * sharing one database and one cache. What `npm start` runs on the embedded defaults (PGlite,
+ * in-process cache), and what the whole-stack tests start. The same start functions run each
+ * service in its own process (services/*.ts entry points). The demo source systems are not part
+ * of it: they stand for the outside world (bin/start.ts).
+ */
+import { openCache, type Cache } from '../lib/cache';
+import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../lib/config';
+import { openDb, type Db } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import { XrefStore } from '../locator/cross-reference';
+import type { AccessLog } from '../consent/access-log';
+import { DOMAIN_SUBGRAPHS, startDomainSubgraphService, type DomainSubgraphName } from './domain-subgraph';
+import { startGatewayService } from './gateway';
+import { startLabListeners } from './lab-listener';
+import { startPatientIndexService } from './patient-index';
+
+export interface StackOptions {
+  config: Config;
+  logger: Logger;
+  /** Keeps this stack's tables in their own schema (tests); overrides DB_SCHEMA. */
+  dbSchema?: string;
+  /** Told each step as it happens ("lab listener: port 4130"). */
+  progress?: (line: string) => void;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  subgraphUrls: Record<SubgraphName, string>;
+  /** The port each HL7 v2 lab source's MLLP listener opened. */
+  labPorts: Map<string, number>;
+  db: Db;
+  cache: Cache;
+  xref: XrefStore;
+  accessLog: AccessLog;
+  stop(): Promise<void>;
+}
+
+/** Starts each service in the order they need each other, and stops them in reverse. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { config, logger } = options;
+  const progress = options.progress ?? (() => undefined);
+  const stops: { what: string; stop: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const { what, stop } of stops.reverse()) {
+      progress(`stopping ${what}`);
+      await stop().catch((error) => logger.error({ what, failure: (error as Error).name }, 'stop failed'));
+    }
+  };
+  try {
+    const dbSchema = options.dbSchema ?? config.dbSchema;
+    const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: dbSchema });
+    stops.push({ what: 'database', stop: () => db.close() });
+    progress(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${config.dataDir ?? 'in memory'})`}`);
+    const cache = await openCache({ url: config.redisUrl, prefix: dbSchema ? `${dbSchema}:` : '' });
+    stops.push({ what: 'cache', stop: () => cache.close() });
+    progress(`cache: ${cache.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process (one instance only)'}`);
+
+    const labs = await startLabListeners({ config, logger, db, progress });
+    stops.push({ what: 'lab listeners', stop: labs.stop });
+
+    const subgraphUrls = {} as Record<SubgraphName, string>;
+    const index = await startPatientIndexService({ config, logger, db, cache });
+    stops.push({ what: 'subgraph patient-index', stop: index.stop });
+    subgraphUrls['patient-index'] = index.url;
+    progress(`registry: ${index.registrySize} insured people`);
+    progress(`subgraph patient-index: ${index.url}`);
+    for (const name of Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]) {
+      const subgraph = await startDomainSubgraphService(name, { config, logger, db });
+      stops.push({ what: `subgraph ${name}`, stop: subgraph.stop });
+      subgraphUrls[name] = subgraph.url;
+      progress(`subgraph ${name}: ${subgraph.url}`);
+    }
+    if (SUBGRAPH_NAMES.some((name) => !subgraphUrls[name])) throw new Error('a subgraph has no service');
+
+    const gateway = await startGatewayService({ config, logger, db, cache, subgraphUrls });
+    stops.push({ what: 'gateway', stop: gateway.stop });
+    progress(`gateway: ${gateway.url}`);
+    const xref = new XrefStore(db);
+    return { gatewayUrl: gateway.url, subgraphUrls, labPorts: labs.ports, db, cache, xref, accessLog: gateway.accessLog, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
