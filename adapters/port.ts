@@ -1,3 +1,4 @@
+import type { Db } from '../lib/db';
 import type { SourceConfig } from '../lib/sources';
 import type { Facility, RecordKind, RecordsByKind } from '../schema/records';
 
@@ -60,8 +61,11 @@ export interface CrossReference {
  * schedule. Implemented by locator/record-locator.ts.
  */
 export interface LocatorFeed {
-  /** These people (NAMs) have data at this source. Idempotent. */
-  holds(sourceId: string, nams: readonly string[], via: 'hl7' | 'xref' | 'roster'): Promise<void>;
+  /**
+   * These people (NAMs) have data at this source. Idempotent. With `tx`, written in that
+   * transaction: a lab result and the locator entry that makes views ask for it commit together.
+   */
+  holds(sourceId: string, nams: readonly string[], via: 'hl7' | 'xref' | 'roster', tx?: Pick<Db, 'query'>): Promise<void>;
 }
 
 /**
