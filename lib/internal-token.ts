@@ -26,12 +26,17 @@ export interface Caller {
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
-export async function signInternalToken(caller: Caller, audience: string, secret: string): Promise<string> {
+/**
+ * `audience` is the subgraph the token is for. Several (`aud` as an array) make one token valid on
+ * each of them: for a caller that forwards the same token to every subgraph (the bench's peer
+ * gateways), never for the gateway, which signs per subgraph.
+ */
+export async function signInternalToken(caller: Caller, audience: string | readonly string[], secret: string): Promise<string> {
   return new SignJWT({ role: caller.role, facility: caller.facility, domains: caller.domains, grants: caller.grants })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(caller.providerId)
     .setIssuer(ISSUER)
-    .setAudience(audience)
+    .setAudience(typeof audience === 'string' ? audience : [...audience])
     .setIssuedAt()
     .setExpirationTime('60s')
     .sign(keyOf(secret));
