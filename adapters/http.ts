@@ -9,11 +9,28 @@ export interface HttpRequest {
   signal: AbortSignal;
 }
 
+/** Fetches JSON from a source: the body of fetchJsonAnswer. */
+export async function fetchJson(request: HttpRequest): Promise<unknown> {
+  return (await fetchJsonAnswer(request)).body;
+}
+
+/** A source's JSON answer with the one header a roster read needs. */
+export interface JsonAnswer {
+  /** The parsed body; undefined for 204 or an empty body. */
+  body: unknown;
+  /**
+   * The Date header (RFC 9110 §6.6.1): when the server sent the answer, by the server's own clock.
+   * Absent when missing or unreadable.
+   */
+  date?: Date;
+}
+
 /**
- * Fetches JSON from a source. Errors say what went wrong in general terms (status code, "not
+ * Fetches JSON from a source, with the Date header (roster reads take their cursor from the
+ * source's clock, not ours). Errors say what went wrong in general terms (status code, "not
  * JSON"); they never include the response body or headers, which may carry patient data.
  */
-export async function fetchJson(request: HttpRequest): Promise<unknown> {
+export async function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer> {
   let response: Response;
   try {
     response = await fetch(request.url, {
@@ -30,9 +47,10 @@ export async function fetchJson(request: HttpRequest): Promise<unknown> {
     if (request.signal.aborted) throw new SourceError('timeout', 'no answer in time');
     throw new SourceError('network', (error as { cause?: { code?: string } }).cause?.code ?? 'connection failed');
   }
+  const date = httpDateOf(response.headers.get('date'));
   if (response.status === 204) {
     await response.body?.cancel();
-    return undefined;
+    return { body: undefined, date };
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
@@ -45,10 +63,17 @@ export async function fetchJson(request: HttpRequest): Promise<unknown> {
     if (request.signal.aborted) throw new SourceError('timeout', 'no answer in time');
     throw new SourceError('network', 'body interrupted');
   }
-  if (text.trim() === '') return undefined;
+  if (text.trim() === '') return { body: undefined, date };
   try {
-    return JSON.parse(text);
+    return { body: JSON.parse(text), date };
   } catch {
     throw new SourceError('malformed', 'response is not JSON');
   }
+}
+
+/** An HTTP-date (RFC 9110 §5.6.7, IMF-fixdate and the obsolete forms Date.parse also reads). */
+function httpDateOf(value: string | null): Date | undefined {
+  if (!value) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : new Date(at);
 }

@@ -1,8 +1,11 @@
+import type { Logger } from '../lib/logger';
 import type { SourceConfig } from '../lib/sources';
 import { createDicomwebSources } from './dicomweb';
+import { createDicomwebRoster } from './dicomweb/roster';
 import { createFhirSources } from './fhir';
+import { createFhirRoster } from './fhir/roster';
 import { createLabSource, type LabStore } from './hl7v2';
-import type { RecordSource } from './port';
+import type { RecordSource, RosterSource } from './port';
 
 /**
  * Every connected source behind the RecordSource port, by protocol. Adding a protocol is a new
@@ -17,6 +20,25 @@ export function createRecordSources(sources: readonly SourceConfig[], deps: { la
         return createDicomwebSources(source);
       case 'hl7v2-mllp':
         return [createLabSource(source, deps.labStore)];
+    }
+  });
+}
+
+/**
+ * The roster readers of the pull sources, for the record locator's schedule. A source whose
+ * `rosterIntervalMs` is 0 is never read (views keep asking it); HL7 v2 sources push their data,
+ * so the locator learns of their people at each message and they have no roster.
+ */
+export function createRosterSources(sources: readonly SourceConfig[], deps: { logger?: Logger } = {}): RosterSource[] {
+  return sources.flatMap((source): RosterSource[] => {
+    if (source.rosterIntervalMs === 0) return [];
+    switch (source.protocol) {
+      case 'fhir-r4':
+        return [createFhirRoster(source, { logger: deps.logger })];
+      case 'dicomweb':
+        return [createDicomwebRoster(source, { logger: deps.logger })];
+      case 'hl7v2-mllp':
+        return [];
     }
   });
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleLink, CapabilityStatement, CapabilityStatementRestResource, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { DemoPerson } from './people';
 import { DEMO_FHIR_TENANTS, DEMO_FHIR_TYPES, demoFhirResources, type DemoFhirTenant } from './fhir/dataset';
+import { withElements } from './fhir/elements';
 import { PagedSearches, type StoredSearch } from './fhir/pages';
 import { patientIdOf, referenceOf, SearchParameterError, searchResources } from './fhir/search';
 
@@ -19,13 +20,20 @@ const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 export interface DemoFhirServer {
   /** http://host:port; each tenant's base is `${url}/<source id>/fhir`. */
   url: string;
+  /**
+   * Stores a resource in a tenant as the FHIR update interaction would
+   * (http://hl7.org/fhir/R4/http.html#update): it replaces the one of its type and id, or is
+   * added, with the next versionId and meta.lastUpdated the server's now. Returns what is stored.
+   * For tests and demos that change a source's data; over HTTP the server stays read-only.
+   */
+  update(tenant: DemoFhirTenant, resource: Resource): Resource;
   close(): Promise<void>;
 }
 
 interface Tenant {
   types: ReadonlySet<string>;
-  byType: ReadonlyMap<string, Resource[]>;
-  patients: ReadonlyMap<string, Resource>;
+  byType: Map<string, Resource[]>;
+  patients: Map<string, Resource>;
 }
 
 /** An answer with a status: thrown by the handlers and sent as an OperationOutcome. */
@@ -114,10 +122,24 @@ export async function startDemoFhirServer(options: { port: number; host?: string
     return searchset(base, tenants.get(tenantName)!, search, { id: pageId, offset, count, self: pageUrl(base, pageId, offset, count) });
   }
 
+  function update(tenantName: DemoFhirTenant, resource: Resource): Resource {
+    const tenant = tenants.get(tenantName);
+    const list = tenant?.byType.get(resource.resourceType);
+    if (!tenant || !list || !resource.id) throw new Error(`the demo tenant ${tenantName} does not keep this resource`);
+    const index = list.findIndex((r) => r.id === resource.id);
+    const version = index < 0 ? 0 : Number(list[index].meta?.versionId ?? 0) || 0;
+    const stored = { ...resource, meta: { ...resource.meta, versionId: String(version + 1), lastUpdated: new Date().toISOString() } } as Resource;
+    if (index < 0) list.push(stored);
+    else list[index] = stored;
+    if (stored.resourceType === 'Patient') tenant.patients.set(stored.id!, stored);
+    return stored;
+  }
+
   await listen(server, options.port, host);
   url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    update,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -154,7 +176,11 @@ const pageUrl = (base: string, id: string, offset: number, count: number) =>
  */
 function searchset(base: string, tenant: Tenant, search: StoredSearch, page: { id?: string; offset: number; count: number; self: string }): Bundle {
   const matches = search.matches.slice(page.offset, page.offset + page.count);
-  const entry: BundleEntry[] = matches.map((resource) => ({ fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } }));
+  const entry: BundleEntry[] = matches.map((resource) => ({
+    fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
+    resource: search.elements ? withElements(resource, search.elements) : resource,
+    search: { mode: 'match' },
+  }));
   if (search.includePatients) {
     const ids = new Set(matches.map((resource) => patientIdOf(referenceOf(resource)?.reference ?? '')));
     for (const id of ids) {
@@ -195,8 +221,8 @@ function capability(base: string, types: ReadonlySet<string>): CapabilityStateme
           searchInclude: type === 'Patient' ? undefined : [`${type}:patient`],
           searchParam:
             type === 'Patient'
-              ? [{ name: '_id', type: 'token' }, { name: 'identifier', type: 'token' }]
-              : [{ name: 'patient', type: 'reference' }, ...(dateParameter[type] ? [{ name: dateParameter[type], type: 'date' as const }] : [])],
+              ? [{ name: '_id', type: 'token' }, { name: 'identifier', type: 'token' }, { name: '_lastUpdated', type: 'date' }]
+              : [{ name: 'patient', type: 'reference' }, { name: '_lastUpdated', type: 'date' }, ...(dateParameter[type] ? [{ name: dateParameter[type], type: 'date' as const }] : [])],
         })),
       },
     ],

@@ -15,6 +15,11 @@ export { demoStudies, type DemoStudy } from './pacs-studies';
 export interface DemoPacs {
   /** The DICOMweb base URL, ending in /dicom-web. */
   url: string;
+  /**
+   * Stores one more study, as if a modality had just sent it (a STOW-RS or C-STORE would):
+   * searches find it from then on. For tests and demos; over HTTP the PACS only answers searches.
+   */
+  add(study: DemoStudy): void;
   close(): Promise<void>;
 }
 
@@ -165,7 +170,7 @@ function handle(req: IncomingMessage, res: ServerResponse, studies: readonly Dem
 /** Starts the demo PACS; port 0 picks a free port. Nothing is logged: requests name patients. */
 export async function startDemoPacs(options: { port: number; host?: string; people: DemoPerson[] }): Promise<DemoPacs> {
   const host = options.host ?? '127.0.0.1';
-  const studies = demoStudies(options.people);
+  const studies = [...demoStudies(options.people)];
   let base = '';
   const server = createServer((req, res) => {
     try {
@@ -187,6 +192,9 @@ export async function startDemoPacs(options: { port: number; host?: string; peop
   base = `http://${shown}:${port}/dicom-web`;
   return {
     url: base,
+    add: (study) => {
+      studies.push(study);
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { fetchJson } from '../http';
+import { fetchJsonAnswer } from '../http';
 import { SourceError } from '../port';
-import { readSearchsetPage } from './bundle';
+import { readSearchsetPage, type SearchsetPage } from './bundle';
 
 /** The FHIR JSON mime type (http://hl7.org/fhir/R4/http.html#mime-type). */
 export const FHIR_JSON = 'application/fhir+json';
@@ -24,29 +24,57 @@ export interface Searchset {
   included: Resource[];
 }
 
+/** One page as it arrives, with what the answer says of the server's clock. */
+export interface SearchsetAnswer extends SearchsetPage {
+  /**
+   * Bundle.meta.lastUpdated as the server wrote it: for a searchset, when the search was executed
+   * (http://hl7.org/fhir/R4/bundle-example.html). Absent when the server does not say.
+   */
+  lastUpdated?: string;
+  /** The answer's HTTP Date header (the server's clock when it sent the page). */
+  date?: Date;
+}
+
 /**
- * Runs one search and reads every page of its answer. The first request is a POST of the
- * parameters as a form, so a batch of NAMs never lands in a URL (or in a proxy's access log);
- * the pages that follow are GETs of the opaque Bundle.link[next] URLs the server hands out
- * (http://hl7.org/fhir/R4/http.html#paging), which are absolute and must be used as given.
+ * Runs one search and hands each page of its answer to `onPage` as it arrives, in order, before
+ * asking for the next (so a caller reading a whole roster never holds more than a page). The
+ * first request is a POST of the parameters as a form, so a batch of NAMs never lands in a URL
+ * (or in a proxy's access log); the pages that follow are GETs of the opaque Bundle.link[next]
+ * URLs the server hands out (http://hl7.org/fhir/R4/http.html#paging), which are absolute and
+ * must be used as given. Returns the number of pages read.
  */
-export async function fetchSearchset(request: SearchsetRequest): Promise<Searchset> {
+export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (page: SearchsetAnswer) => Promise<void> | void): Promise<number> {
   const maxPages = request.maxPages ?? MAX_PAGES;
   const origin = new URL(request.url).origin;
-  const result: Searchset = { matches: [], included: [] };
   const seen = new Set<string>();
-  let json = await fetchJson({ url: request.url, method: 'POST', form: request.form, accept: FHIR_JSON, signal: request.signal });
+  let answer = await fetchJsonAnswer({ url: request.url, method: 'POST', form: request.form, accept: FHIR_JSON, signal: request.signal });
   for (let pages = 1; ; pages++) {
-    const page = readSearchsetPage(json, request.resourceType);
-    result.matches.push(...page.matches);
-    result.included.push(...page.included);
-    if (!page.next) return result;
+    const page = readSearchsetPage(answer.body, request.resourceType);
+    await onPage({ ...page, lastUpdated: lastUpdatedOf(answer.body), date: answer.date });
+    if (!page.next) return pages;
     if (pages >= maxPages) throw new SourceError('malformed', `${request.resourceType} search did not end within ${maxPages} pages`);
     const next = nextUrl(page.next, request.url, origin, request.resourceType);
     if (seen.has(next)) throw new SourceError('malformed', `${request.resourceType} search links back to a page already read`);
     seen.add(next);
-    json = await fetchJson({ url: next, accept: FHIR_JSON, signal: request.signal });
+    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal });
   }
+}
+
+/** Runs one search and reads every page of its answer into one list (see forEachSearchsetPage). */
+export async function fetchSearchset(request: SearchsetRequest): Promise<Searchset> {
+  const result: Searchset = { matches: [], included: [] };
+  await forEachSearchsetPage(request, (page) => {
+    result.matches.push(...page.matches);
+    result.included.push(...page.included);
+  });
+  return result;
+}
+
+/** Bundle.meta.lastUpdated when it is text; whether it is an instant is for the caller to judge. */
+function lastUpdatedOf(bundle: unknown): string | undefined {
+  const meta = (bundle as { meta?: unknown }).meta;
+  const lastUpdated = typeof meta === 'object' && meta !== null ? (meta as { lastUpdated?: unknown }).lastUpdated : undefined;
+  return typeof lastUpdated === 'string' ? lastUpdated : undefined;
 }
 
 /**

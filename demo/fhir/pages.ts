@@ -7,6 +7,8 @@ export interface StoredSearch {
   type: string;
   matches: readonly Resource[];
   includePatients: boolean;
+  /** _elements: the matches are sent with these elements only. */
+  elements?: readonly string[];
 }
 
 /**

@@ -5,14 +5,18 @@ import { DEMO_ZONE } from './clock';
 /** A search parameter the server cannot read: answered 400 with an OperationOutcome. */
 export class SearchParameterError extends Error {}
 
-/** The matches of a search, and whether the Patients they reference go along (_include). */
+/** The matches of a search, whether the Patients they reference go along (_include), and which elements to keep (_elements). */
 export interface SearchResult {
   matches: Resource[];
   includePatients: boolean;
+  elements?: readonly string[];
 }
 
 /** Parameters about the result rather than the criteria, and others we let pass (lenient handling). */
 const RESULT_PARAMETERS = new Set(['_count', '_include', '_format', '_pretty', '_summary', '_elements', '_sort', '_total']);
+
+/** An element name in _elements, bare or prefixed by its type (`identifier`, `Patient.identifier`). */
+const ELEMENT = /^([A-Z][A-Za-z]+\.)?[a-z][A-Za-z0-9]*$/;
 
 /** Each type's date search parameter, and the element it searches. */
 const DATE_PARAMETERS: Record<string, { name: string; valueOf(resource: Resource): string | undefined }> = {
@@ -30,7 +34,11 @@ export function searchResources(type: string, resources: readonly Resource[], pa
   const filters: ((resource: Resource) => boolean)[] = [];
   for (const [name, value] of params) {
     if (RESULT_PARAMETERS.has(name)) continue;
-    if (type === 'Patient' && name === '_id') filters.push((r) => orList(value).includes(r.id ?? ''));
+    if (name === '_lastUpdated') {
+      // Every resource's meta.lastUpdated (http://hl7.org/fhir/R4/search.html#lastUpdated), with the date prefixes.
+      const tests = orList(value).map((v) => dateTest(name, v));
+      filters.push((r) => tests.some((test) => test(r.meta?.lastUpdated)));
+    } else if (type === 'Patient' && name === '_id') filters.push((r) => orList(value).includes(r.id ?? ''));
     else if (type === 'Patient' && name === 'identifier') filters.push((r) => orList(value).some((token) => hasIdentifier(r, token)));
     else if (type !== 'Patient' && name === 'patient') filters.push((r) => orList(value).map(patientIdOf).includes(patientIdOf(referenceOf(r)?.reference ?? '')));
     else if (type !== 'Patient' && name === 'patient.identifier') {
@@ -47,9 +55,12 @@ export function searchResources(type: string, resources: readonly Resource[], pa
   for (const include of includes) {
     if (!/^[A-Za-z]+:[A-Za-z-]+(:[A-Za-z]+)?$/.test(include) && include !== '*') throw new SearchParameterError('_include must be Type:parameter');
   }
+  const elements = params.getAll('_elements').flatMap((value) => value.split(',')).map((element) => element.trim());
+  if (elements.some((element) => !ELEMENT.test(element))) throw new SearchParameterError('_elements must list element names');
   return {
     matches: resources.filter((resource) => filters.every((filter) => filter(resource))),
     includePatients: type !== 'Patient' && includes.includes(`${type}:patient`),
+    ...(elements.length ? { elements: elements.map((element) => element.replace(/^[A-Za-z]+\./, '')) } : {}),
   };
 }
 
@@ -70,13 +81,17 @@ function orList(value: string): string[] {
   return value.split(/(?<!\\),/).map((part) => part.replace(/\\([\\,$|])/g, '$1'));
 }
 
-/** token search: `system|value`, `|value` (no system), `value` (any system). */
+/**
+ * token search (http://hl7.org/fhir/R4/search.html#token): `system|value`, `|value` (no system),
+ * `value` (any system), `system|` (any value in that system).
+ */
 function hasIdentifier(resource: Resource, token: string): boolean {
   const bar = token.search(/(?<!\\)\|/);
   const system = bar < 0 ? undefined : token.slice(0, bar);
   const value = bar < 0 ? token : token.slice(bar + 1);
   const identifiers = (resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? [];
-  return identifiers.some((identifier) => identifier.value === value && (system === undefined || (system === '' ? !identifier.system : identifier.system === system)));
+  const anyValue = value === '' && !!system;
+  return identifiers.some((identifier) => (anyValue ? typeof identifier.value === 'string' : identifier.value === value) && (system === undefined || (system === '' ? !identifier.system : identifier.system === system)));
 }
 
 const PREFIXES = ['eq', 'gt', 'lt', 'ge', 'le'] as const;
@@ -90,7 +105,7 @@ function dateTest(name: string, raw: string): (value: string | undefined) => boo
   const prefix = PREFIXES.find((p) => raw.startsWith(p));
   const text = (prefix ? raw.slice(2) : raw).replace(/ /g, '+'); // a `+` offset sent unencoded arrives as a space
   const match = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.exec(text);
-  const unit = !match ? undefined : match[3] ? 'second' : match[2] ? 'day' : match[1] ? 'month' : 'year';
+  const unit = !match ? undefined : match[5] ? 'millisecond' : match[3] ? 'second' : match[2] ? 'day' : match[1] ? 'month' : 'year';
   const parsed = DateTime.fromISO(text, { zone: DEMO_ZONE, setZone: true });
   if (!unit || !parsed.isValid) throw new SearchParameterError(`${name} must be a date with an optional prefix (${PREFIXES.join(', ')})`);
   const low = parsed.startOf(unit).toMillis();
