@@ -7,6 +7,8 @@ export interface HttpRequest {
   /** Form body (FHIR `_search` over POST). */
   form?: URLSearchParams;
   signal: AbortSignal;
+  /** This request alone may take this long (a roster read is many requests, each bounded). */
+  timeoutMs?: number;
 }
 
 /** Fetches JSON from a source: the body of fetchJsonAnswer. */
@@ -31,6 +33,7 @@ export interface JsonAnswer {
  * JSON"); they never include the response body or headers, which may carry patient data.
  */
 export async function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer> {
+  const signal = request.timeoutMs ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]) : request.signal;
   let response: Response;
   try {
     response = await fetch(request.url, {
@@ -40,11 +43,11 @@ export async function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer>
         ...(request.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       body: request.form?.toString(),
-      signal: request.signal,
+      signal,
       redirect: 'follow',
     });
   } catch (error) {
-    if (request.signal.aborted) throw new SourceError('timeout', 'no answer in time');
+    if (signal.aborted) throw new SourceError('timeout', 'no answer in time');
     throw new SourceError('network', (error as { cause?: { code?: string } }).cause?.code ?? 'connection failed');
   }
   const date = httpDateOf(response.headers.get('date'));
@@ -60,7 +63,7 @@ export async function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer>
   try {
     text = await response.text();
   } catch {
-    if (request.signal.aborted) throw new SourceError('timeout', 'no answer in time');
+    if (signal.aborted) throw new SourceError('timeout', 'no answer in time');
     throw new SourceError('network', 'body interrupted');
   }
   if (text.trim() === '') return { body: undefined, date };

@@ -90,6 +90,8 @@ export interface RosterRequest {
    */
   cursor?: string;
   signal: AbortSignal;
+  /** Each request of the read (one page) may take this long: a roster is many pages, none may hang. */
+  requestTimeoutMs: number;
   /** Called with each page of people as it is read, so a roster of any size never sits in memory whole. */
   onPage(entries: RosterEntry[]): Promise<void>;
 }

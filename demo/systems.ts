@@ -1,6 +1,6 @@
 import type { SourceConfig } from '../lib/sources';
-import { startDemoFhirServer } from './fhir-server';
-import { startDemoPacs } from './pacs-server';
+import { startDemoFhirServer, type DemoFhirServer } from './fhir-server';
+import { startDemoPacs, type DemoPacs } from './pacs-server';
 import type { DemoPerson } from './people';
 
 /**
@@ -11,6 +11,9 @@ import type { DemoPerson } from './people';
 export interface DemoHttpSystems {
   fhirUrl: string;
   pacsUrl: string;
+  /** The servers themselves, for tests that change what a source holds. */
+  fhir: DemoFhirServer;
+  pacs: DemoPacs;
   stop(): Promise<void>;
 }
 
@@ -23,6 +26,8 @@ export async function startDemoHttpSystems(options: { host: string; fhirPort: nu
   return {
     fhirUrl: fhir.url,
     pacsUrl: pacs.url,
+    fhir,
+    pacs,
     stop: async () => {
       await Promise.all([fhir.close(), pacs.close()]);
     },

@@ -7,8 +7,7 @@ import type { Logger } from '../lib/logger';
 import type { AccessLog } from '../consent/access-log';
 import { useAccessLog } from './audit/use-access-log';
 import { createAuthenticator } from './authenticate';
-import type { ConsentStates } from '../consent/consent-states';
-import { decideRecords } from '../consent/decide';
+import type { ConsentDecisions } from '../consent/decide';
 import { domainsFor, type Policy } from './consent/policy';
 import { consentRules, NAM_OF } from './consent/rules';
 import { useConsent } from './consent/use-consent';
@@ -16,7 +15,7 @@ import type { GatewayContext } from './context';
 import { EnforcingGateway } from './execution/enforcing-gateway';
 import { computed } from './execution/phase-schemas';
 import { depthLimit } from './limits';
-import { sourceStatusesOf } from './source-statuses';
+import { sourceStatuses } from './source-statuses';
 import { SignedSubgraph } from './subgraph-client';
 
 export interface GatewayOptions {
@@ -27,8 +26,8 @@ export interface GatewayOptions {
   /** Where each subgraph runs now (overrides the URLs written in the supergraph). */
   subgraphUrls: Record<SubgraphName, string>;
   policy: Policy;
-  consentStates: Pick<ConsentStates, 'get'>;
-  accessLog: Pick<AccessLog, 'append' | 'consultedBefore'>;
+  consent: Pick<ConsentDecisions, 'decide'>;
+  accessLog: Pick<AccessLog, 'append'>;
 }
 
 export interface RunningGateway {
@@ -42,13 +41,14 @@ export interface RunningGateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, logger, policy } = options;
+  const statusesOf = sourceStatuses(config.sources);
   const authenticate = createAuthenticator(config.auth);
   const rules = consentRules({
     policy,
     async decide(context, nams) {
       const missing = nams.filter((nam) => !context.decisions.has(nam));
       if (missing.length === 0) return;
-      for (const [nam, decision] of await decideRecords(context.provider.id, missing, { states: options.consentStates, accessLog: options.accessLog })) {
+      for (const [nam, decision] of await options.consent.decide(context.provider.id, missing)) {
         context.decisions.set(nam, decision);
       }
     },
@@ -63,7 +63,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       useConsent({
         rules,
         computedFields: {
-          Patient: { sources: (patient, _args, context: GatewayContext) => computed(sourceStatusesOf(patient[NAM_OF], context.sourceReports, config.sources)) },
+          Patient: { sources: (patient, _args, context: GatewayContext) => computed(statusesOf(patient[NAM_OF], context.sourceReports)) },
         },
       }),
       useAccessLog({ log: options.accessLog, logger }),

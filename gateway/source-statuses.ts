@@ -1,24 +1,47 @@
 import { facilityOf } from '../adapters/port';
 import type { SourceConfig } from '../lib/sources';
-import type { SourceReport } from '../subgraphs/ask-sources';
+import type { Facility } from '../schema/records';
+import type { SourceReport, SourceSelection } from '../subgraphs/ask-sources';
+
+/** One entry of `Patient.sources` (contract type SourceStatus, with its additive fields). */
+export interface SourceStatus {
+  source: Facility;
+  domain: string;
+  state: 'OK' | 'UNAVAILABLE';
+  asked: boolean;
+  selectedBy: SourceSelection;
+  locatorReadAt: string | null;
+}
 
 /**
- * `Patient.sources`: each source asked for this person in this request, per domain, and how it
- * answered. Only the gateway sees every subgraph a request touched, so it joins the reports the
- * domain subgraphs return. A source that failed for any kind of record (a clinic's Condition
- * search, say) is UNAVAILABLE for its domain.
+ * `Patient.sources`: each source asked for this person in this request, per domain, how it
+ * answered, why it was asked and how fresh the record locator's knowledge of it is. Only the
+ * gateway sees every subgraph a request touched, so it joins the reports the domain subgraphs
+ * return. A source that failed for any kind of record (a clinic's Condition search, say) is
+ * UNAVAILABLE for its domain. Built once per configuration: a view costs its reports, not a pass
+ * over every connected source.
  */
-export function sourceStatusesOf(nam: string, reports: readonly SourceReport[], sources: readonly SourceConfig[]) {
-  const byKey = new Map<string, { sourceId: string; domain: string; state: 'OK' | 'UNAVAILABLE' }>();
-  for (const report of reports) {
-    if (report.nam !== nam) continue;
-    const key = `${report.sourceId}|${report.domain}`;
-    const previous = byKey.get(key);
-    byKey.set(key, { sourceId: report.sourceId, domain: report.domain, state: previous?.state === 'UNAVAILABLE' ? 'UNAVAILABLE' : report.state });
-  }
-  const byId = new Map(sources.map((source, index) => [source.id, { source, index }]));
-  return [...byKey.values()]
-    .filter((status) => byId.has(status.sourceId))
-    .sort((a, b) => byId.get(a.sourceId)!.index - byId.get(b.sourceId)!.index || a.domain.localeCompare(b.domain))
-    .map((status) => ({ source: facilityOf(byId.get(status.sourceId)!.source), domain: status.domain, state: status.state }));
+export function sourceStatuses(sources: readonly SourceConfig[]) {
+  const index = new Map(sources.map((source, order) => [source.id, { facility: facilityOf(source), order }]));
+  return (nam: string, reports: readonly SourceReport[]): SourceStatus[] => {
+    const byKey = new Map<string, SourceStatus & { order: number }>();
+    for (const report of reports) {
+      const known = report.nam === nam ? index.get(report.sourceId) : undefined;
+      if (!known) continue;
+      const key = `${report.sourceId}|${report.domain}`;
+      const previous = byKey.get(key);
+      byKey.set(key, {
+        source: known.facility,
+        domain: report.domain,
+        state: previous?.state === 'UNAVAILABLE' ? 'UNAVAILABLE' : report.state,
+        asked: (previous?.asked ?? false) || report.asked,
+        selectedBy: report.selectedBy,
+        locatorReadAt: report.locatorReadAt ?? null,
+        order: known.order,
+      });
+    }
+    return [...byKey.values()]
+      .sort((a, b) => a.order - b.order || a.domain.localeCompare(b.domain))
+      .map(({ order: _order, ...status }) => status);
+  };
 }

@@ -43,7 +43,12 @@ export interface Config {
   internalSecret: string;
   sourcesFile: string;
   sources: SourceConfig[];
-  registryFile: string;
+  /**
+   * A registry file the patient index imports at start when it changed (REGISTRY_FILE; the demo
+   * registry with the demo sources). Unset: the registry in the database is kept as `npm run
+   * registry:import` left it.
+   */
+  registryFile?: string;
   /** Role -> domains policy (JSON); unset means the QHR default (gateway/consent/policy.ts). */
   policyFile?: string;
   /** How long a source may take before it counts as UNAVAILABLE. */
@@ -122,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     internalSecret: env.SUBGRAPH_SECRET || randomBytes(32).toString('base64url'),
     sourcesFile,
     sources: readSourcesFile(sourcesFile, { timeZone }),
-    registryFile: env.REGISTRY_FILE || join(DEMO_DIR, 'registry.csv'),
+    registryFile: env.REGISTRY_FILE || (env.SOURCES_FILE ? undefined : join(DEMO_DIR, 'registry.csv')),
     policyFile: env.POLICY_FILE || undefined,
     sourceTimeoutMs: integer(env, 'SOURCE_TIMEOUT_MS', 3000),
     maxPatientsPerRequest: integer(env, 'MAX_PATIENTS_PER_REQUEST', 100),

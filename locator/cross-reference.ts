@@ -7,6 +7,9 @@ export interface SourceLocalId {
   localId: string;
 }
 
+/** How a link was learnt: an HL7 v2 message (PID-3), `npm run xref:import`, or a source's roster (a Patient carrying both ids). */
+export type LinkOrigin = 'hl7' | 'import' | 'roster';
+
 /**
  * The cross-reference between a NAM and each source's local patient id (IHE PIX-like: ITI-8
  * feeds it, ITI-9 queries it). Fed by HL7 PID-3 repetitions and by `npm run xref:import`.
@@ -30,14 +33,22 @@ export class XrefStore implements CrossReference {
     ]);
   }
 
-  async link(sourceId: string, localId: string, nam: string, via: 'hl7' | 'import'): Promise<void> {
+  async link(sourceId: string, localId: string, nam: string, via: LinkOrigin): Promise<void> {
     await this.linkMany([{ sourceId, localId, nam }], via);
   }
 
-  /** Links in one statement; returns how many links were new and how many changed person. */
-  async linkMany(links: { sourceId: string; localId: string; nam: string }[], via: 'hl7' | 'import'): Promise<{ added: number; relinked: number }> {
+  /**
+   * Links in one statement; returns how many links were new and how many changed person. With `tx`,
+   * written in that transaction (the HL7 v2 listener links PID-3 in the one that stores the results).
+   * A (source, local id) must appear once: an upsert cannot change one row twice in one statement.
+   */
+  async linkMany(
+    links: { sourceId: string; localId: string; nam: string }[],
+    via: LinkOrigin,
+    tx: Pick<Db, 'query'> = this.db,
+  ): Promise<{ added: number; relinked: number }> {
     if (links.length === 0) return { added: 0, relinked: 0 };
-    const { rows } = await this.db.query<{ inserted: boolean; changed: boolean }>(
+    const { rows } = await tx.query<{ inserted: boolean; changed: boolean }>(
       `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS i(source_id, local_id, nam)
        ), previous AS (
@@ -52,6 +63,16 @@ export class XrefStore implements CrossReference {
       [links.map((l) => l.sourceId), links.map((l) => l.localId), links.map((l) => l.nam), via],
     );
     return { added: rows.filter((r) => r.inserted).length, relinked: rows.filter((r) => !r.inserted && r.changed).length };
+  }
+
+  /** The NAM each of these local ids of one source is linked to (ids nobody linked are absent). One query. */
+  async namsFor(sourceId: string, localIds: readonly string[]): Promise<Map<string, string>> {
+    if (localIds.length === 0) return new Map();
+    const { rows } = await this.db.query<{ local_id: string; nam: string }>('SELECT local_id, nam FROM patient_xref WHERE source_id = $1 AND local_id = ANY($2::text[])', [
+      sourceId,
+      [...new Set(localIds)],
+    ]);
+    return new Map(rows.map((row) => [row.local_id, row.nam]));
   }
 
   async namFor(sourceId: string, localId: string): Promise<string | undefined> {

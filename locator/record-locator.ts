@@ -24,6 +24,12 @@ export interface RosterState {
   failures: number;
 }
 
+/** A source holding data for a person, with its own id for them when it files people under local ids. */
+export interface RecordLocation {
+  source: string;
+  localId?: string;
+}
+
 const MIGRATION = [
   `CREATE TABLE IF NOT EXISTS record_locations (
      nam        text NOT NULL,
@@ -85,6 +91,31 @@ export class RecordLocator implements LocatorFeed {
       else holders.set(row.nam, [row.source_id]);
     }
     return holders;
+  }
+
+  /**
+   * Where each person's records are, for the domain subgraphs: every source the locator names, and
+   * every source the cross-reference links (a source that files the person under its own id holds
+   * them), with that id. One query for a whole batch.
+   */
+  async locationsOf(nams: readonly string[]): Promise<Map<string, RecordLocation[]>> {
+    const locations = new Map<string, RecordLocation[]>();
+    if (nams.length === 0) return locations;
+    const { rows } = await this.db.query<{ nam: string; source_id: string; local_id: string | null }>(
+      `SELECT nam, source_id, local_id FROM patient_xref WHERE nam = ANY($1::text[])
+       UNION ALL
+       SELECT l.nam, l.source_id, NULL FROM record_locations l
+        WHERE l.nam = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM patient_xref x WHERE x.nam = l.nam AND x.source_id = l.source_id)
+       ORDER BY 1, 2, 3`,
+      [[...new Set(nams)]],
+    );
+    for (const row of rows) {
+      const location: RecordLocation = row.local_id === null ? { source: row.source_id } : { source: row.source_id, localId: row.local_id };
+      const list = locations.get(row.nam);
+      if (list) list.push(location);
+      else locations.set(row.nam, [location]);
+    }
+    return locations;
   }
 
   /** What the locator knows of each source's roster (one row per source it has read or tried). */

@@ -8,6 +8,8 @@ import { LabStore } from '../adapters/hl7v2';
 import type { Config, SubgraphName } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { CoverageView } from '../locator/coverage';
+import { RecordLocator } from '../locator/record-locator';
 import { subgraphSdl } from '../schema/compose';
 import type { RecordKind } from '../schema/records';
 import { domainSubgraph } from '../subgraphs/domain-subgraph';
@@ -37,7 +39,18 @@ export async function startDomainSubgraphService(name: DomainSubgraphName, deps:
   const kinds = DOMAIN_SUBGRAPHS[name];
   const labStore = new LabStore(db);
   if (kinds.includes('labResults')) await labStore.migrate();
+  const locator = new RecordLocator(db);
+  await locator.migrate();
   const sources = createRecordSources(config.sources, { labStore }).filter((source) => kinds.includes(source.kind));
-  const definition = domainSubgraph({ name, sdl: subgraphSdl(name), kinds, sources, guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs }) });
-  return serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
+  const coverage = new CoverageView({ locator, sources: sources.map((s) => s.source), defaultIntervalMs: config.locator.rosterIntervalMs, logger });
+  await coverage.start();
+  const definition = domainSubgraph({ name, sdl: subgraphSdl(name), kinds, sources, guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs }), coverage });
+  const running = await serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
+  return {
+    ...running,
+    stop: async () => {
+      coverage.stop();
+      await running.stop();
+    },
+  };
 }

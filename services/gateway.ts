@@ -7,11 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessLog } from '../consent/access-log';
-import { ConsentStates } from '../consent/consent-states';
+import { ConsentDecisions } from '../consent/decide';
 import { RefusalRegister } from '../consent/refusal-register';
 import { loadPolicy } from '../gateway/consent/policy';
 import { startGateway, type RunningGateway } from '../gateway/server';
-import type { Cache } from '../lib/cache';
 import type { Config, SubgraphName } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -20,7 +19,6 @@ export interface GatewayServiceDeps {
   config: Config;
   logger: Logger;
   db: Db;
-  cache: Cache;
   /** Where the subgraphs run, when not where the configuration says (started in process on free ports). */
   subgraphUrls?: Record<SubgraphName, string>;
 }
@@ -36,7 +34,7 @@ export async function startGatewayService(deps: GatewayServiceDeps): Promise<Run
     supergraphSdl: readFileSync(join(__dirname, '..', 'schema', 'supergraph.graphql'), 'utf8'),
     subgraphUrls: deps.subgraphUrls ?? config.subgraphUrls,
     policy: loadPolicy(config.policyFile),
-    consentStates: new ConsentStates(register, deps.cache),
+    consent: new ConsentDecisions(db),
     accessLog,
   });
   return { ...gateway, accessLog };
@@ -55,17 +53,14 @@ if (require.main === module) {
     }
     const { runService, requireSharedDatabase, requireSubgraphSecret } = await import('./run');
     const { openDb } = await import('../lib/db');
-    const { openCache } = await import('../lib/cache');
     runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger }) => {
       requireSubgraphSecret(process.env, 'the gateway');
       const db = await openDb({ url: requireSharedDatabase(config, 'the gateway'), schema: config.dbSchema });
-      const cache = await openCache({ url: config.redisUrl, prefix: config.dbSchema ? `${config.dbSchema}:` : '' });
-      const gateway = await startGatewayService({ config, logger, db, cache });
+      const gateway = await startGatewayService({ config, logger, db });
       return {
         describe: [`gateway: ${gateway.url}`],
         stop: async () => {
           await gateway.stop();
-          await cache.close();
           await db.close();
         },
       };

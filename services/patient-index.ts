@@ -3,40 +3,43 @@
  * on PostgreSQL), or started in process by services/stack.ts.
  */
 import { AccessLog } from '../consent/access-log';
-import { ConsentStates } from '../consent/consent-states';
 import { RefusalRegister } from '../consent/refusal-register';
-import type { Cache } from '../lib/cache';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { XrefStore } from '../locator/cross-reference';
+import { RecordLocator } from '../locator/record-locator';
 import { patientIndexSubgraph } from '../subgraphs/patient-index';
-import { loadRegistry } from '../subgraphs/patient-index/registry';
+import { Registry } from '../subgraphs/patient-index/registry';
 import { serveSubgraph, type RunningSubgraph } from '../subgraphs/serve';
 
 export interface PatientIndexServiceDeps {
   config: Config;
   logger: Logger;
   db: Db;
-  cache: Cache;
   /** Overrides the configured port (0: a free one). */
   port?: number;
+  /** Told about the registry import ("registry: 60 insured people"). */
+  progress?: (line: string) => void;
 }
 
-export async function startPatientIndexService(deps: PatientIndexServiceDeps): Promise<RunningSubgraph & { registrySize: number }> {
+export async function startPatientIndexService(deps: PatientIndexServiceDeps): Promise<RunningSubgraph> {
   const { config, logger, db } = deps;
-  const xref = new XrefStore(db);
+  const registry = new Registry(db);
+  const locator = new RecordLocator(db);
   const register = new RefusalRegister(db);
   const accessLog = new AccessLog(db);
-  for (const store of [xref, register, accessLog]) await store.migrate();
-  const registry = loadRegistry(config.registryFile);
+  for (const store of [registry, new XrefStore(db), locator, register, accessLog]) await store.migrate();
+  if (config.registryFile) {
+    const report = await registry.importFileIfChanged(config.registryFile, (rows) => deps.progress?.(`registry: ${rows} rows read…`));
+    deps.progress?.(report.imported ? `registry: ${report.people} insured people imported (${report.removed} no longer listed)` : `registry: ${report.people} insured people (file unchanged)`);
+  }
   const definition = patientIndexSubgraph({
     registry,
-    xref,
-    consentStates: new ConsentStates(register, deps.cache),
+    locator,
+    register,
     accessLog,
     maxPatientsPerRequest: config.maxPatientsPerRequest,
   });
-  const running = await serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts['patient-index'], internalSecret: config.internalSecret, logger });
-  return { ...running, registrySize: registry.size };
+  return serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts['patient-index'], internalSecret: config.internalSecret, logger });
 }

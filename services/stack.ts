@@ -5,7 +5,6 @@
  * service in its own process (services/*.ts entry points). The demo source systems are not part
  * of it: they stand for the outside world (bin/start.ts).
  */
-import { openCache, type Cache } from '../lib/cache';
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../lib/config';
 import { openDb, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -15,6 +14,7 @@ import { DOMAIN_SUBGRAPHS, startDomainSubgraphService, type DomainSubgraphName }
 import { startGatewayService } from './gateway';
 import { startLabListeners } from './lab-listener';
 import { startPatientIndexService } from './patient-index';
+import { createRosterReader } from './roster-reader';
 
 export interface StackOptions {
   config: Config;
@@ -31,7 +31,6 @@ export interface Stack {
   /** The port each HL7 v2 lab source's MLLP listener opened. */
   labPorts: Map<string, number>;
   db: Db;
-  cache: Cache;
   xref: XrefStore;
   accessLog: AccessLog;
   stop(): Promise<void>;
@@ -53,18 +52,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: dbSchema });
     stops.push({ what: 'database', stop: () => db.close() });
     progress(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${config.dataDir ?? 'in memory'})`}`);
-    const cache = await openCache({ url: config.redisUrl, prefix: dbSchema ? `${dbSchema}:` : '' });
-    stops.push({ what: 'cache', stop: () => cache.close() });
-    progress(`cache: ${cache.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process (one instance only)'}`);
 
     const labs = await startLabListeners({ config, logger, db, progress });
     stops.push({ what: 'lab listeners', stop: labs.stop });
 
+    // The first roster reads finish before the subgraphs take their first coverage snapshot, so the
+    // first view already asks only the sources that hold the person.
+    const rosters = await createRosterReader({ config, logger, db });
+    await rosters.readAllOnce();
+    rosters.start();
+    stops.push({ what: 'roster reads', stop: rosters.stop });
+    progress(`record locator: ${rosters.sources} source roster(s) read`);
+
     const subgraphUrls = {} as Record<SubgraphName, string>;
-    const index = await startPatientIndexService({ config, logger, db, cache });
+    const index = await startPatientIndexService({ config, logger, db, progress });
     stops.push({ what: 'subgraph patient-index', stop: index.stop });
     subgraphUrls['patient-index'] = index.url;
-    progress(`registry: ${index.registrySize} insured people`);
     progress(`subgraph patient-index: ${index.url}`);
     for (const name of Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]) {
       const subgraph = await startDomainSubgraphService(name, { config, logger, db });
@@ -74,11 +77,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     if (SUBGRAPH_NAMES.some((name) => !subgraphUrls[name])) throw new Error('a subgraph has no service');
 
-    const gateway = await startGatewayService({ config, logger, db, cache, subgraphUrls });
+    const gateway = await startGatewayService({ config, logger, db, subgraphUrls });
     stops.push({ what: 'gateway', stop: gateway.stop });
     progress(`gateway: ${gateway.url}`);
     const xref = new XrefStore(db);
-    return { gatewayUrl: gateway.url, subgraphUrls, labPorts: labs.ports, db, cache, xref, accessLog: gateway.accessLog, stop: stopAll };
+    return { gatewayUrl: gateway.url, subgraphUrls, labPorts: labs.ports, db, xref, accessLog: gateway.accessLog, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -3,7 +3,6 @@
  * at the port SUBGRAPH_BASE_PORT gives it (patient-index +0, pharmacy +1, lab +2, imaging +3,
  * clinic +4). The gateway and every subgraph must share SUBGRAPH_SECRET.
  */
-import { openCache } from '../lib/cache';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/config';
 import { openDb } from '../lib/db';
 import { startDomainSubgraphService, type DomainSubgraphName } from './domain-subgraph';
@@ -16,19 +15,17 @@ if (!SUBGRAPH_NAMES.includes(name)) {
   process.exit(2);
 }
 
-runService(`subgraph ${name}`, async ({ config, logger }) => {
+runService(`subgraph ${name}`, async ({ config, logger, say }) => {
   requireSubgraphSecret(process.env, `the ${name} subgraph`);
   const db = await openDb({ url: requireSharedDatabase(config, `the ${name} subgraph`), schema: config.dbSchema });
-  const cache = await openCache({ url: config.redisUrl, prefix: config.dbSchema ? `${config.dbSchema}:` : '' });
   const running =
     name === 'patient-index'
-      ? await startPatientIndexService({ config, logger, db, cache })
+      ? await startPatientIndexService({ config, logger, db, progress: say })
       : await startDomainSubgraphService(name as DomainSubgraphName, { config, logger, db });
   return {
     describe: [`subgraph ${name}: ${running.url}`],
     stop: async () => {
       await running.stop();
-      await cache.close();
       await db.close();
     },
   };

@@ -1,8 +1,12 @@
 import type { PatientRef, RecordSource } from '../adapters/port';
 import type { Logger } from '../lib/logger';
 import type { Domain } from '../lib/sources';
+import type { SourceCoverage } from '../locator/coverage';
 import type { RecordKind, RecordsByKind } from '../schema/records';
 import type { SourceGuards } from './source-guard';
+
+/** Why a source was asked for a person (the API's SourceSelection). */
+export type SourceSelection = 'LOCATOR' | 'NOT_COVERED' | 'ALL_SOURCES';
 
 /** How one source answered for one person: what `Patient.sources` and SOURCE_UNAVAILABLE are made of. */
 export interface SourceReport {
@@ -11,12 +15,19 @@ export interface SourceReport {
   domain: Domain;
   kind: RecordKind;
   state: 'OK' | 'UNAVAILABLE';
+  /** False when the source's circuit was open: it failed fast, without being asked. */
+  asked: boolean;
+  selectedBy: SourceSelection;
+  /** When the locator last read the source's roster (ISO 8601), for pull sources it has read. */
+  locatorReadAt?: string;
 }
 
-/** A person as the subgraph knows them: NAM and, from the patient index, each source's local id. */
+/** A person as the subgraph knows them, from the patient index: where their records are, and whether to ask everyone. */
 export interface PersonKeys {
   nam: string;
-  localIds: ReadonlyMap<string, string>;
+  /** Source id -> the source's own id for the person (undefined for a source that files people by NAM). */
+  locations: ReadonlyMap<string, string | undefined>;
+  allSources: boolean;
 }
 
 export interface Answers<K extends RecordKind> {
@@ -24,46 +35,78 @@ export interface Answers<K extends RecordKind> {
   reports: SourceReport[];
 }
 
-/** Who to ask a source about: everyone for a NAM source (with its local id when known), only linked people otherwise. */
-function refsFor(source: RecordSource, people: readonly PersonKeys[]): PatientRef[] {
-  return people.flatMap((p) => {
-    const localId = p.localIds.get(source.source.id);
-    if (source.source.patientId === 'nam') return [localId ? { nam: p.nam, localId } : { nam: p.nam }];
-    return localId ? [{ nam: p.nam, localId }] : [];
-  });
+export interface AskDeps {
+  guards: SourceGuards;
+  logger: Logger;
+  coverage: { of(source: RecordSource['source']): SourceCoverage };
+}
+
+/** Who to ask one source about, and why each of them. */
+interface Ask {
+  source: RecordSource;
+  patients: PatientRef[];
+  selectedBy: Map<string, SourceSelection>;
 }
 
 /**
- * Asks every source of one kind, in parallel, for a batch of people: one call per source (the
- * adapter batches further), each under its guard. A failing source is reported UNAVAILABLE for
+ * Which sources of one kind to ask about whom (README, "Record locator"): the sources the locator
+ * names for each person, plus every source it cannot vouch for (NOT_COVERED), or every source
+ * when the caller asked for all. A source filing people under local ids can only be asked about
+ * people the cross-reference links to it. Work grows with the locations and the uncovered sources,
+ * not with the number of sources connected.
+ */
+export function planAsks(sources: readonly RecordSource[], people: readonly PersonKeys[], coverage: AskDeps['coverage']): Ask[] {
+  const byId = new Map(sources.map((source) => [source.source.id, source] as const));
+  const uncovered = sources.filter((source) => !coverage.of(source.source).covered);
+  const asks = new Map<RecordSource, Ask>();
+  const add = (source: RecordSource, person: PersonKeys, selectedBy: SourceSelection) => {
+    let ask = asks.get(source);
+    if (ask?.selectedBy.has(person.nam)) return;
+    const localId = person.locations.get(source.source.id);
+    if (source.source.patientId === 'local' && !localId) return;
+    if (!ask) asks.set(source, (ask = { source, patients: [], selectedBy: new Map() }));
+    ask.patients.push(localId ? { nam: person.nam, localId } : { nam: person.nam });
+    ask.selectedBy.set(person.nam, selectedBy);
+  };
+  for (const person of people) {
+    if (person.allSources) {
+      for (const source of sources) add(source, person, 'ALL_SOURCES');
+      continue;
+    }
+    for (const sourceId of person.locations.keys()) {
+      const source = byId.get(sourceId);
+      if (source) add(source, person, 'LOCATOR');
+    }
+    for (const source of uncovered) add(source, person, 'NOT_COVERED');
+  }
+  return [...asks.values()];
+}
+
+/**
+ * Asks the planned sources of one kind, in parallel, for a batch of people: one call per source
+ * (the adapter batches further), each under its guard. A failing source is reported UNAVAILABLE for
  * the people it was asked about; the others' records still come back.
  */
-export async function askSources<K extends RecordKind>(
-  sources: readonly RecordSource<K>[],
-  people: readonly PersonKeys[],
-  since: string | undefined,
-  deps: { guards: SourceGuards; logger: Logger },
-): Promise<Answers<K>> {
+export async function askSources<K extends RecordKind>(sources: readonly RecordSource<K>[], people: readonly PersonKeys[], since: string | undefined, deps: AskDeps): Promise<Answers<K>> {
   const records = new Map<string, RecordsByKind[K][]>();
   const reports: SourceReport[] = [];
   await Promise.all(
-    sources.map(async (source) => {
-      const patients = refsFor(source, people);
-      if (patients.length === 0) return;
+    planAsks(sources, people, deps.coverage).map(async ({ source, patients, selectedBy }) => {
       const started = performance.now();
-      const report = (state: SourceReport['state']) =>
-        patients.forEach((p) => reports.push({ nam: p.nam, sourceId: source.source.id, domain: source.source.domain, kind: source.kind, state }));
+      const readAt = deps.coverage.of(source.source).readAt?.toISOString();
+      const report = (state: SourceReport['state'], asked: boolean) =>
+        patients.forEach((p) =>
+          reports.push({ nam: p.nam, sourceId: source.source.id, domain: source.source.domain, kind: source.kind, state, asked, selectedBy: selectedBy.get(p.nam)!, ...(readAt ? { locatorReadAt: readAt } : {}) }),
+        );
       try {
         const found = await deps.guards.policyFor(source.source).execute(({ signal }) => source.fetch({ patients, since, signal }));
-        for (const [nam, list] of found) records.set(nam, [...(records.get(nam) ?? []), ...list]);
-        report('OK');
-        deps.logger.info({ source: source.source.id, kind: source.kind, people: patients.length, ms: Math.round(performance.now() - started) }, 'source answered');
+        for (const [nam, list] of found) records.set(nam, [...(records.get(nam) ?? []), ...(list as RecordsByKind[K][])]);
+        report('OK', true);
+        deps.logger.debug({ source: source.source.id, kind: source.kind, people: patients.length, ms: Math.round(performance.now() - started) }, 'source answered');
       } catch (error) {
-        report('UNAVAILABLE');
-        deps.logger.warn(
-          { source: source.source.id, kind: source.kind, people: patients.length, ms: Math.round(performance.now() - started), failure: failureOf(error) },
-          'source unavailable',
-        );
+        const failure = failureOf(error);
+        report('UNAVAILABLE', failure !== 'circuit-open');
+        deps.logger.warn({ source: source.source.id, kind: source.kind, people: patients.length, ms: Math.round(performance.now() - started), failure }, 'source unavailable');
       }
     }),
   );

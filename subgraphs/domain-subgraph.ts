@@ -5,15 +5,16 @@ import { forbidden, recordRefused, sourceUnavailable } from '../lib/errors';
 import { isOnOrAfter } from '../lib/time';
 import { scalarResolvers } from '../lib/scalars';
 import { DATE_OF, DOMAIN_OF_KIND, type RecordKind, type RecordsByKind } from '../schema/records';
-import type { SourceReport } from './ask-sources';
+import type { AskDeps, SourceReport } from './ask-sources';
 import { createRecordLoaders } from './record-loader';
 import type { BaseContext, SubgraphDefinition } from './serve';
 import type { SourceGuards } from './source-guard';
 
-/** The entity representation the gateway sends: the key, plus the cross-reference (@requires). */
+/** The entity representation the gateway sends: the key, plus where the records are (@requires, from the patient index). */
 interface PatientRepresentation {
   nam: string;
-  sourceIds?: { source: string; localId: string }[];
+  locations?: { source: string; localId?: string | null }[];
+  allSources?: boolean;
 }
 
 export interface DomainContext extends BaseContext {
@@ -30,6 +31,7 @@ export interface DomainSubgraphOptions {
   kinds: readonly RecordKind[];
   sources: readonly RecordSource[];
   guards: SourceGuards;
+  coverage: AskDeps['coverage'];
 }
 
 /**
@@ -48,8 +50,8 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
     // Deny by default: only records the gateway's consent rules granted for this request.
     if (!(patient.nam in context.caller.grants)) throw recordRefused();
     const closedBefore = context.caller.grants[patient.nam];
-    const localIds = new Map((patient.sourceIds ?? []).map((link) => [link.source, link.localId] as const));
-    const answer = await context.records.load(kind, { nam: patient.nam, localIds }, args.since);
+    const locations = new Map((patient.locations ?? []).map((location) => [location.source, location.localId ?? undefined] as const));
+    const answer = await context.records.load(kind, { nam: patient.nam, locations, allSources: patient.allSources === true }, args.since);
     if (answer.asked.length > 0 && answer.failed.length === answer.asked.length) throw sourceUnavailable(answer.failed);
     if (answer.failed.length > 0) {
       const error = sourceUnavailable(answer.failed);
@@ -74,7 +76,7 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
         ...base,
         reports,
         partialErrors: [],
-        records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, logger: base.logger }, (r) => reports.push(...r)),
+        records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, coverage: options.coverage, logger: base.logger }, (r) => reports.push(...r)),
       };
     },
     plugins: [useSourceReports()],

@@ -1,9 +1,7 @@
 import DataLoader from 'dataloader';
 import type { RecordSource } from '../adapters/port';
-import type { Logger } from '../lib/logger';
 import { DATE_OF, type RecordKind, type RecordsByKind } from '../schema/records';
-import { askSources, type PersonKeys, type SourceReport } from './ask-sources';
-import type { SourceGuards } from './source-guard';
+import { askSources, type AskDeps, type PersonKeys, type SourceReport } from './ask-sources';
 
 /** One person's answer for one kind of record: the records, and which sources were asked and failed. */
 export interface PersonRecords<K extends RecordKind> {
@@ -17,10 +15,8 @@ interface Key {
   since?: string;
 }
 
-export interface RecordLoaderDeps {
+export interface RecordLoaderDeps extends AskDeps {
   sourcesOf(kind: RecordKind): readonly RecordSource[];
-  guards: SourceGuards;
-  logger: Logger;
 }
 
 /** Most recent first, by instant (offsets differ between sources, so compare parsed times). */
@@ -73,4 +69,5 @@ export function createRecordLoaders(deps: RecordLoaderDeps, onReports: (reports:
   };
 }
 
-const cacheKey = (key: Key) => `${key.person.nam}|${key.since ?? ''}`;
+/** One answer per person and date bound: the same person asked twice in a request (aliases) is asked once. */
+const cacheKey = (key: Key) => `${key.person.nam}|${key.person.allSources ? 'all' : ''}|${key.since ?? ''}`;

@@ -16,6 +16,8 @@ export interface SearchsetRequest {
   /** The search parameters, sent as a form (search via POST: http://hl7.org/fhir/R4/http.html#search). */
   form: URLSearchParams;
   signal: AbortSignal;
+  /** Each page's request alone may take this long. */
+  requestTimeoutMs?: number;
   maxPages?: number;
 }
 
@@ -47,7 +49,7 @@ export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (p
   const maxPages = request.maxPages ?? MAX_PAGES;
   const origin = new URL(request.url).origin;
   const seen = new Set<string>();
-  let answer = await fetchJsonAnswer({ url: request.url, method: 'POST', form: request.form, accept: FHIR_JSON, signal: request.signal });
+  let answer = await fetchJsonAnswer({ url: request.url, method: 'POST', form: request.form, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs });
   for (let pages = 1; ; pages++) {
     const page = readSearchsetPage(answer.body, request.resourceType);
     await onPage({ ...page, lastUpdated: lastUpdatedOf(answer.body), date: answer.date });
@@ -56,7 +58,7 @@ export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (p
     const next = nextUrl(page.next, request.url, origin, request.resourceType);
     if (seen.has(next)) throw new SourceError('malformed', `${request.resourceType} search links back to a page already read`);
     seen.add(next);
-    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal });
+    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs });
   }
 }
 

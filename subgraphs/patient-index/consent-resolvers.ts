@@ -1,5 +1,4 @@
-import { ConsentChangeError, type ConsentState } from '../../consent/refusal-register';
-import type { ConsentStates } from '../../consent/consent-states';
+import { ConsentChangeError, type ConsentState, type RefusalRegister } from '../../consent/refusal-register';
 import { mayReadAccessLog, mayRecordConsent } from '../../consent/who-may';
 import type { AccessLog } from '../../consent/access-log';
 import { badUserInput, forbidden } from '../../lib/errors';
@@ -23,11 +22,11 @@ function consentStatus(state: ConsentState, channel: Channel) {
  * recordRefusal / withdrawRefusal and accessLog (issue #4 §3, §5). The gateway's rules already
  * decided who may call these; the same predicates run here so a direct call is refused too.
  */
-export function consentResolvers(deps: { states: Pick<ConsentStates, 'change'>; accessLog: Pick<AccessLog, 'forPerson'> }) {
+export function consentResolvers(deps: { register: Pick<RefusalRegister, 'record'>; accessLog: Pick<AccessLog, 'forPerson'> }) {
   const change = (status: 'REFUSED' | 'ACTIVE') => async (_: unknown, args: { nam: string; channel: Channel; collectedBefore?: string | null }, context: BaseContext) => {
     if (!mayRecordConsent(actorOf(context), args.nam, args.channel)) throw forbidden('Online: the person for their own record. By mail or phone: a consent clerk.');
     try {
-      const state = await deps.states.change({
+      const state = await deps.register.record({
         nam: args.nam,
         status,
         channel: args.channel,

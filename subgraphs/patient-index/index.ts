@@ -3,41 +3,46 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import type { AccessLog } from '../../consent/access-log';
-import type { ConsentStates } from '../../consent/consent-states';
-import type { ConsentState } from '../../consent/refusal-register';
+import type { ConsentState, RefusalRegister } from '../../consent/refusal-register';
 import { badUserInput, recordRefused } from '../../lib/errors';
 import { scalarResolvers } from '../../lib/scalars';
 import type { BaseContext, SubgraphDefinition } from '../serve';
 import { consentResolvers } from './consent-resolvers';
-import type { InsuredPerson } from './registry';
-import type { SourceLocalId, XrefStore } from '../../locator/cross-reference';
+import type { InsuredPerson, Registry } from './registry';
+import type { RecordLocation, RecordLocator } from '../../locator/record-locator';
 
 export interface PatientIndexContext extends BaseContext {
-  localIds: DataLoader<string, SourceLocalId[]>;
+  people: DataLoader<string, InsuredPerson | null>;
+  locations: DataLoader<string, RecordLocation[]>;
   consent: DataLoader<string, ConsentState>;
 }
 
 export interface PatientIndexOptions {
-  registry: ReadonlyMap<string, InsuredPerson>;
-  xref: Pick<XrefStore, 'localIdsFor'>;
-  consentStates: Pick<ConsentStates, 'get' | 'change'>;
+  registry: Pick<Registry, 'find'>;
+  locator: Pick<RecordLocator, 'locationsOf'>;
+  register: Pick<RefusalRegister, 'currentMany' | 'record'>;
   accessLog: Pick<AccessLog, 'forPerson'>;
   maxPatientsPerRequest: number;
 }
+
+/** A Patient as this subgraph resolves it: the registry's person, and whether every source is to be asked. */
+type PatientObject = InsuredPerson & { allSources: boolean };
 
 /**
  * The patient index subgraph: owns Patient (key `nam`). A NAM in the registry has a record (empty
  * until sources hold data); any other NAM is null. It answers only for records the gateway's
  * consent rules granted in this request (signed grants; anything else is RECORD_REFUSED), hands
- * the domain subgraphs each source's local id for the person (`sourceIds`, inaccessible to
- * callers), and keeps the refusal register's operations.
+ * the domain subgraphs where each person's records are (`locations`: the record locator and the
+ * cross-reference, inaccessible to callers, so the locator is only ever read for a granted record),
+ * and keeps the refusal register's operations.
  */
 export function patientIndexSubgraph(options: PatientIndexOptions): SubgraphDefinition<PatientIndexContext> {
-  const find = (context: BaseContext, nam: string) => {
+  const find = async (context: PatientIndexContext, nam: string, allSources: boolean): Promise<PatientObject | Error | null> => {
     if (!(nam in context.caller.grants)) return recordRefused();
-    return options.registry.get(nam) ?? null;
+    const person = await context.people.load(nam);
+    return person && { ...person, allSources };
   };
-  const consent = consentResolvers({ states: options.consentStates, accessLog: options.accessLog });
+  const consent = consentResolvers({ register: options.register, accessLog: options.accessLog });
   return {
     name: 'patient-index',
     typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
@@ -45,39 +50,44 @@ export function patientIndexSubgraph(options: PatientIndexOptions): SubgraphDefi
       ...scalarResolvers,
       Query: {
         ...consent.Query,
-        patient: (_: unknown, args: { nam: string }, context: BaseContext) => {
-          const found = find(context, args.nam);
+        patient: async (_: unknown, args: { nam: string; allSources?: boolean | null }, context: PatientIndexContext) => {
+          const found = await find(context, args.nam, args.allSources === true);
           if (found instanceof Error) throw found;
           return found;
         },
         // A refused person is an error in their place in the list (graphql-js locates a returned Error at the item).
-        patients: (_: unknown, args: { nams: string[] }, context: BaseContext) => {
+        patients: (_: unknown, args: { nams: string[]; allSources?: boolean | null }, context: PatientIndexContext) => {
           if (args.nams.length > options.maxPatientsPerRequest) throw badUserInput(`At most ${options.maxPatientsPerRequest} people per request.`, 'nams');
-          return args.nams.map((nam) => find(context, nam));
+          return Promise.all(args.nams.map((nam) => find(context, nam, args.allSources === true)));
         },
       },
       Mutation: consent.Mutation,
       Patient: {
-        __resolveReference: (reference: { nam: string }, context: BaseContext) => {
-          const found = find(context, reference.nam);
+        __resolveReference: async (reference: { nam: string }, context: PatientIndexContext) => {
+          const found = await find(context, reference.nam, false);
           if (found instanceof Error) throw found;
           return found;
         },
-        recordStatus: async (patient: InsuredPerson, _: unknown, context: PatientIndexContext) => (await context.consent.load(patient.nam)).status,
+        recordStatus: async (patient: PatientObject, _: unknown, context: PatientIndexContext) => (await context.consent.load(patient.nam)).status,
         // Filled by the gateway from what the domain subgraphs report (gateway/source-statuses.ts):
         // only the gateway sees every source asked in a request.
         sources: () => [],
-        sourceIds: (patient: InsuredPerson, _: unknown, context: PatientIndexContext) => context.localIds.load(patient.nam),
+        locations: (patient: PatientObject, _: unknown, context: PatientIndexContext) => context.locations.load(patient.nam),
+        allSources: (patient: PatientObject) => patient.allSources,
       },
     } as never,
     context: (base) => ({
       ...base,
-      localIds: new DataLoader(async (nams: readonly string[]) => {
-        const links = await options.xref.localIdsFor(nams);
-        return nams.map((nam) => links.get(nam) ?? []);
+      people: new DataLoader(async (nams: readonly string[]) => {
+        const found = await options.registry.find(nams);
+        return nams.map((nam) => found.get(nam) ?? null);
+      }),
+      locations: new DataLoader(async (nams: readonly string[]) => {
+        const found = await options.locator.locationsOf(nams);
+        return nams.map((nam) => found.get(nam) ?? []);
       }),
       consent: new DataLoader(async (nams: readonly string[]) => {
-        const states = await options.consentStates.get(nams);
+        const states = await options.register.currentMany([...nams]);
         return nams.map((nam) => states.get(nam) ?? { nam, status: 'ACTIVE' as const });
       }),
     }),

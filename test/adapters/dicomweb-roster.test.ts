@@ -21,7 +21,7 @@ const sourceAt = (pacs: DemoPacs) => relocateDemoSources([pacsSource], { fhirUrl
 /** Reads a roster, keeping each page handed over. */
 async function readRoster(roster: RosterSource, cursor?: string) {
   const pages: RosterEntry[][] = [];
-  const result = await roster.read({ cursor, signal: AbortSignal.timeout(10_000), onPage: async (entries) => void pages.push(entries) });
+  const result = await roster.read({ cursor, signal: AbortSignal.timeout(10_000), requestTimeoutMs: 5_000, onPage: async (entries) => void pages.push(entries) });
   return { ...result, handedOver: pages, entries: pages.flat() };
 }
 

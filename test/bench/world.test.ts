@@ -49,7 +49,7 @@ const read = (sourceId: string, kind: RecordKind, people: readonly WorldPerson[]
 
 async function readRoster(roster: RosterSource, cursor?: string) {
   const pages: RosterEntry[][] = [];
-  const result = await roster.read({ cursor, signal: AbortSignal.timeout(10_000), onPage: async (entries) => void pages.push(entries) });
+  const result = await roster.read({ cursor, signal: AbortSignal.timeout(10_000), requestTimeoutMs: 5_000, onPage: async (entries) => void pages.push(entries) });
   return { ...result, entries: pages.flat() };
 }
 

@@ -26,7 +26,7 @@ function sourcesAt(server: DemoFhirServer): Record<string, SourceConfig> {
 /** Reads a roster, keeping each page handed over. */
 async function readRoster(roster: RosterSource, cursor?: string) {
   const pages: RosterEntry[][] = [];
-  const result = await roster.read({ cursor, signal: AbortSignal.timeout(10_000), onPage: async (entries) => void pages.push(entries) });
+  const result = await roster.read({ cursor, signal: AbortSignal.timeout(10_000), requestTimeoutMs: 5_000, onPage: async (entries) => void pages.push(entries) });
   return { ...result, handedOver: pages, entries: pages.flat() };
 }
 
@@ -216,6 +216,17 @@ describe('what a FHIR roster read asks, and whose clock it trusts', () => {
 
     expect(error).toMatchObject({ name: 'SourceError', failure: 'malformed' });
     expect(fake!.requests).toHaveLength(3);
+  });
+
+  test('a source that never answers a page fails the read as a timeout after the request timeout, not after the whole read', async () => {
+    fake = await recordingServer(() => undefined);
+    const started = Date.now();
+    const error = await roster({ ...plateau, url: `${fake.url}/fhir` })
+      .read({ signal: new AbortController().signal, requestTimeoutMs: 300, onPage: async () => undefined })
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'SourceError', failure: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   test('an answer that is not a searchset is a SourceError that does not quote it', async () => {
