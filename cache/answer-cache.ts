@@ -30,6 +30,8 @@ export interface CacheGuard {
 export interface CacheRead<T> {
   /** NAM -> the source's records for that person (an empty list is a hit: "holds nothing"). */
   hits: Map<string, T[]>;
+  /** NAM -> when the source gave the cached answer (ms since the epoch), for each hit. */
+  answeredAt: Map<string, number>;
   /** NAMs to ask the source for. */
   misses: string[];
   /** Hand back to write(). */
@@ -73,7 +75,7 @@ export async function openAnswerCache(options: AnswerCacheOptions): Promise<Answ
 export function offAnswers(): AnswerCache {
   return {
     kind: 'off',
-    read: async (key, nams) => ({ hits: new Map(), misses: [...new Set(nams)], guard: guardOf(key, new Map()) }),
+    read: async (key, nams) => ({ hits: new Map(), answeredAt: new Map(), misses: [...new Set(nams)], guard: guardOf(key, new Map()) }),
     write: async () => undefined,
     invalidate: async () => undefined,
     close: async () => undefined,

@@ -42,15 +42,19 @@ export function memoryAnswers(keys: CacheKeys, maxEntries = 20_000): AnswerCache
       const people = [...new Set(nams)];
       const field = fieldOf(key);
       const hits = new Map<string, T[]>();
+      const answeredAt = new Map<string, number>();
       const versions = new Map<string, string>();
       const now = Date.now();
       for (const nam of people) {
         const entry = entries.get(digestOf(key.sourceId, nam));
         versions.set(nam, entry?.version ?? absent());
         const answer = field === undefined ? undefined : entry?.fields.get(field);
-        if (answer && isFresh(answer, now)) hits.set(nam, [...answer.records] as T[]);
+        if (answer && isFresh(answer, now)) {
+          hits.set(nam, [...answer.records] as T[]);
+          answeredAt.set(nam, answer.at);
+        }
       }
-      return { hits, misses: people.filter((nam) => !hits.has(nam)), guard: guardOf(key, versions) };
+      return { hits, answeredAt, misses: people.filter((nam) => !hits.has(nam)), guard: guardOf(key, versions) };
     },
     async write(key, answers, guard, ttlMs) {
       const field = fieldOf(key);

@@ -116,6 +116,7 @@ export async function openRedisAnswers(options: RedisAnswersOptions): Promise<An
       const people = [...new Set(nams)];
       const field = fieldOf(key);
       const hits = new Map<string, T[]>();
+      const answeredAt = new Map<string, number>();
       const versions = new Map<string, string>();
       if (field !== undefined && people.length > 0) {
         const hashes = people.map((nam) => hashOf(key.sourceId, nam));
@@ -133,11 +134,14 @@ export async function openRedisAnswers(options: RedisAnswersOptions): Promise<An
           const plain = unseal(keys.sealKey, placeOf(hashes[index], field), sealed);
           const answer = plain && storedAnswerOf<T>(plain.toString('utf8'));
           if (!answer) unreadable += 1;
-          else if (isFresh(answer, now)) hits.set(nam, answer.records);
+          else if (isFresh(answer, now)) {
+            hits.set(nam, answer.records);
+            answeredAt.set(nam, answer.at);
+          }
         });
         if (unreadable > 0) warnUnreadable({ source: key.sourceId, kind: key.kind, unreadable });
       }
-      return { hits, misses: people.filter((nam) => !hits.has(nam)), guard: guardOf(key, versions) };
+      return { hits, answeredAt, misses: people.filter((nam) => !hits.has(nam)), guard: guardOf(key, versions) };
     },
 
     async write(key, answers, guard, ttlMs) {

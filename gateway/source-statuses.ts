@@ -9,6 +9,7 @@ export interface SourceStatus {
   domain: string;
   state: 'OK' | 'UNAVAILABLE';
   asked: boolean;
+  answeredAt: string | null;
   selectedBy: SourceSelection;
   locatorReadAt: string | null;
 }
@@ -35,6 +36,8 @@ export function sourceStatuses(sources: readonly SourceConfig[]) {
         domain: report.domain,
         state: previous?.state === 'UNAVAILABLE' ? 'UNAVAILABLE' : report.state,
         asked: (previous?.asked ?? false) || report.asked,
+        // The oldest answer of the domain's kinds is what the clinician must know about.
+        answeredAt: oldest(previous?.answeredAt ?? null, report.answeredAt ?? null),
         selectedBy: report.selectedBy,
         locatorReadAt: report.locatorReadAt ?? null,
         order: known.order,
@@ -45,3 +48,5 @@ export function sourceStatuses(sources: readonly SourceConfig[]) {
       .map(({ order: _order, ...status }) => status);
   };
 }
+
+const oldest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : Date.parse(a) <= Date.parse(b) ? a : b);

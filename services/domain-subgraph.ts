@@ -5,6 +5,7 @@
  */
 import { createRecordSources } from '../adapters';
 import { LabStore } from '../adapters/hl7v2';
+import type { AnswerCache } from '../cache/answer-cache';
 import type { Config, SubgraphName } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -30,6 +31,7 @@ export interface DomainSubgraphServiceDeps {
   config: Config;
   logger: Logger;
   db: Db;
+  cache: AnswerCache;
   /** Overrides the configured port (0: a free one). */
   port?: number;
 }
@@ -44,7 +46,11 @@ export async function startDomainSubgraphService(name: DomainSubgraphName, deps:
   const sources = createRecordSources(config.sources, { labStore }).filter((source) => kinds.includes(source.kind));
   const coverage = new CoverageView({ locator, sources: sources.map((s) => s.source), defaultIntervalMs: config.locator.rosterIntervalMs, logger });
   await coverage.start();
-  const definition = domainSubgraph({ name, sdl: subgraphSdl(name), kinds, sources, guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs }), coverage });
+  const definition = domainSubgraph({ name, sdl: subgraphSdl(name), kinds, sources, guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs }),
+    coverage,
+    cache: deps.cache,
+    cacheTtlMsOf: (source) => source.cacheTtlMs ?? config.answerCache.ttlMs,
+  });
   const running = await serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
   return {
     ...running,

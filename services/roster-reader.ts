@@ -51,14 +51,17 @@ if (require.main === module) {
   void (async () => {
     const { runService, requireSharedDatabase } = await import('./run');
     const { openDb } = await import('../lib/db');
-    runService('roster reader', async ({ config, logger }) => {
+    const { openAnswerCacheFor } = await import('./answer-cache');
+    runService('roster reader', async ({ config, logger, say }) => {
       const db = await openDb({ url: requireSharedDatabase(config, 'the roster reader'), schema: config.dbSchema });
-      const reader = await createRosterReader({ config, logger, db });
+      const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
+      const reader = await createRosterReader({ config, logger, db, invalidation: cache });
       reader.start();
       return {
         describe: [`reading ${reader.sources} source roster(s) every ${config.locator.rosterIntervalMs / 1000} s unless a source says otherwise`],
         stop: async () => {
           await reader.stop();
+          await cache.close();
           await db.close();
         },
       };

@@ -7,6 +7,8 @@
  */
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../lib/config';
 import { openDb, type Db } from '../lib/db';
+import type { AnswerCache } from '../cache/answer-cache';
+import { openAnswerCacheFor } from './answer-cache';
 import type { Logger } from '../lib/logger';
 import { XrefStore } from '../locator/cross-reference';
 import type { AccessLog } from '../consent/access-log';
@@ -31,6 +33,7 @@ export interface Stack {
   /** The port each HL7 v2 lab source's MLLP listener opened. */
   labPorts: Map<string, number>;
   db: Db;
+  cache: AnswerCache;
   xref: XrefStore;
   accessLog: AccessLog;
   stop(): Promise<void>;
@@ -53,12 +56,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push({ what: 'database', stop: () => db.close() });
     progress(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${config.dataDir ?? 'in memory'})`}`);
 
-    const labs = await startLabListeners({ config, logger, db, progress });
+    const cache = await openAnswerCacheFor(config, logger, { oneProcess: true, prefix: dbSchema ? `${dbSchema}:` : '', say: progress });
+    stops.push({ what: 'answer cache', stop: () => cache.close() });
+
+    const labs = await startLabListeners({ config, logger, db, invalidation: cache, progress });
     stops.push({ what: 'lab listeners', stop: labs.stop });
 
     // The first roster reads finish before the subgraphs take their first coverage snapshot, so the
     // first view already asks only the sources that hold the person.
-    const rosters = await createRosterReader({ config, logger, db });
+    const rosters = await createRosterReader({ config, logger, db, invalidation: cache });
     await rosters.readAllOnce();
     rosters.start();
     stops.push({ what: 'roster reads', stop: rosters.stop });
@@ -70,7 +76,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     subgraphUrls['patient-index'] = index.url;
     progress(`subgraph patient-index: ${index.url}`);
     for (const name of Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]) {
-      const subgraph = await startDomainSubgraphService(name, { config, logger, db });
+      const subgraph = await startDomainSubgraphService(name, { config, logger, db, cache });
       stops.push({ what: `subgraph ${name}`, stop: subgraph.stop });
       subgraphUrls[name] = subgraph.url;
       progress(`subgraph ${name}: ${subgraph.url}`);
@@ -81,7 +87,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push({ what: 'gateway', stop: gateway.stop });
     progress(`gateway: ${gateway.url}`);
     const xref = new XrefStore(db);
-    return { gatewayUrl: gateway.url, subgraphUrls, labPorts: labs.ports, db, xref, accessLog: gateway.accessLog, stop: stopAll };
+    return { gatewayUrl: gateway.url, subgraphUrls, labPorts: labs.ports, db, cache, xref, accessLog: gateway.accessLog, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

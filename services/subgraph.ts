@@ -1,10 +1,12 @@
 /**
  * `npm run subgraph -- <name>`: one subgraph in its own process, on PostgreSQL (DATABASE_URL),
  * at the port SUBGRAPH_BASE_PORT gives it (patient-index +0, pharmacy +1, lab +2, imaging +3,
- * clinic +4). The gateway and every subgraph must share SUBGRAPH_SECRET.
+ * clinic +4). The gateway and every subgraph must share SUBGRAPH_SECRET; domain subgraphs share
+ * the answer cache through REDIS_URL and CACHE_KEY.
  */
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/config';
 import { openDb } from '../lib/db';
+import { openAnswerCacheFor } from './answer-cache';
 import { startDomainSubgraphService, type DomainSubgraphName } from './domain-subgraph';
 import { startPatientIndexService } from './patient-index';
 import { requireSharedDatabase, requireSubgraphSecret, runService } from './run';
@@ -18,14 +20,17 @@ if (!SUBGRAPH_NAMES.includes(name)) {
 runService(`subgraph ${name}`, async ({ config, logger, say }) => {
   requireSubgraphSecret(process.env, `the ${name} subgraph`);
   const db = await openDb({ url: requireSharedDatabase(config, `the ${name} subgraph`), schema: config.dbSchema });
-  const running =
-    name === 'patient-index'
-      ? await startPatientIndexService({ config, logger, db, progress: say })
-      : await startDomainSubgraphService(name as DomainSubgraphName, { config, logger, db });
+  if (name === 'patient-index') {
+    const index = await startPatientIndexService({ config, logger, db, progress: say });
+    return { describe: [`subgraph ${name}: ${index.url}`], stop: () => index.stop().then(() => db.close()) };
+  }
+  const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
+  const subgraph = await startDomainSubgraphService(name as DomainSubgraphName, { config, logger, db, cache });
   return {
-    describe: [`subgraph ${name}: ${running.url}`],
+    describe: [`subgraph ${name}: ${subgraph.url}`],
     stop: async () => {
-      await running.stop();
+      await subgraph.stop();
+      await cache.close();
       await db.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { PatientRef, RecordSource } from '../adapters/port';
 import type { Logger } from '../lib/logger';
 import type { Domain } from '../lib/sources';
+import type { AnswerCache } from '../cache/answer-cache';
 import type { SourceCoverage } from '../locator/coverage';
 import type { RecordKind, RecordsByKind } from '../schema/records';
 import type { SourceGuards } from './source-guard';
@@ -15,8 +16,10 @@ export interface SourceReport {
   domain: Domain;
   kind: RecordKind;
   state: 'OK' | 'UNAVAILABLE';
-  /** False when the source's circuit was open: it failed fast, without being asked. */
+  /** Whether a request went to the source: false when its answer came from the cache, or its circuit was open. */
   asked: boolean;
+  /** When the source gave the records reported (ISO 8601): now, or when the cached answer was given. */
+  answeredAt?: string;
   selectedBy: SourceSelection;
   /** When the locator last read the source's roster (ISO 8601), for pull sources it has read. */
   locatorReadAt?: string;
@@ -39,6 +42,10 @@ export interface AskDeps {
   guards: SourceGuards;
   logger: Logger;
   coverage: { of(source: RecordSource['source']): SourceCoverage };
+  /** Recent answers of the sources (cache/answer-cache.ts); consent is applied after it, never inside. */
+  cache: Pick<AnswerCache, 'read' | 'write'>;
+  /** How long a source's answers may be served from the cache (0: never). */
+  cacheTtlMsOf(source: RecordSource['source']): number;
 }
 
 /** Who to ask one source about, and why each of them. */
@@ -84,29 +91,57 @@ export function planAsks(sources: readonly RecordSource[], people: readonly Pers
 
 /**
  * Asks the planned sources of one kind, in parallel, for a batch of people: one call per source
- * (the adapter batches further), each under its guard. A failing source is reported UNAVAILABLE for
- * the people it was asked about; the others' records still come back.
+ * (the adapter batches further) for the people whose answer is not in the cache, each under its
+ * guard. A failing source is reported UNAVAILABLE for the people it was asked about; the others'
+ * records still come back.
  */
 export async function askSources<K extends RecordKind>(sources: readonly RecordSource<K>[], people: readonly PersonKeys[], since: string | undefined, deps: AskDeps): Promise<Answers<K>> {
   const records = new Map<string, RecordsByKind[K][]>();
   const reports: SourceReport[] = [];
+  const keep = (nam: string, list: readonly RecordsByKind[K][]) => {
+    if (list.length > 0) records.set(nam, [...(records.get(nam) ?? []), ...list]);
+  };
   await Promise.all(
     planAsks(sources, people, deps.coverage).map(async ({ source, patients, selectedBy }) => {
-      const started = performance.now();
       const readAt = deps.coverage.of(source.source).readAt?.toISOString();
-      const report = (state: SourceReport['state'], asked: boolean) =>
-        patients.forEach((p) =>
-          reports.push({ nam: p.nam, sourceId: source.source.id, domain: source.source.domain, kind: source.kind, state, asked, selectedBy: selectedBy.get(p.nam)!, ...(readAt ? { locatorReadAt: readAt } : {}) }),
+      const report = (nams: readonly string[], state: SourceReport['state'], asked: boolean, answeredAt?: (nam: string) => string) =>
+        nams.forEach((nam) =>
+          reports.push({
+            nam,
+            sourceId: source.source.id,
+            domain: source.source.domain,
+            kind: source.kind,
+            state,
+            asked,
+            selectedBy: selectedBy.get(nam)!,
+            ...(answeredAt ? { answeredAt: answeredAt(nam) } : {}),
+            ...(readAt ? { locatorReadAt: readAt } : {}),
+          }),
         );
+      const key = { sourceId: source.source.id, kind: source.kind, since };
+      const ttl = deps.cacheTtlMsOf(source.source);
+      const cached = ttl > 0 ? await deps.cache.read<RecordsByKind[K]>(key, patients.map((p) => p.nam)) : undefined;
+      if (cached) {
+        for (const [nam, list] of cached.hits) keep(nam, list);
+        report([...cached.hits.keys()], 'OK', false, (nam) => new Date(cached.answeredAt.get(nam)!).toISOString());
+      }
+      const misses = cached ? new Set(cached.misses) : undefined;
+      const asked = misses ? patients.filter((p) => misses.has(p.nam)) : patients;
+      if (asked.length === 0) return;
+      const started = performance.now();
+      const nams = asked.map((p) => p.nam);
       try {
-        const found = await deps.guards.policyFor(source.source).execute(({ signal }) => source.fetch({ patients, since, signal }));
-        for (const [nam, list] of found) records.set(nam, [...(records.get(nam) ?? []), ...(list as RecordsByKind[K][])]);
-        report('OK', true);
-        deps.logger.debug({ source: source.source.id, kind: source.kind, people: patients.length, ms: Math.round(performance.now() - started) }, 'source answered');
+        const found = (await deps.guards.policyFor(source.source).execute(({ signal }) => source.fetch({ patients: asked, since, signal }))) as Map<string, RecordsByKind[K][]>;
+        const now = new Date().toISOString();
+        for (const [nam, list] of found) keep(nam, list);
+        report(nams, 'OK', true, () => now);
+        // Not awaited: the view does not wait on the cache, which never throws.
+        if (cached) void deps.cache.write(key, new Map(nams.map((nam) => [nam, found.get(nam) ?? []])), cached.guard, ttl);
+        deps.logger.debug({ source: source.source.id, kind: source.kind, people: asked.length, ms: Math.round(performance.now() - started) }, 'source answered');
       } catch (error) {
         const failure = failureOf(error);
-        report('UNAVAILABLE', failure !== 'circuit-open');
-        deps.logger.warn({ source: source.source.id, kind: source.kind, people: patients.length, ms: Math.round(performance.now() - started), failure }, 'source unavailable');
+        report(nams, 'UNAVAILABLE', failure !== 'circuit-open');
+        deps.logger.warn({ source: source.source.id, kind: source.kind, people: asked.length, ms: Math.round(performance.now() - started), failure }, 'source unavailable');
       }
     }),
   );

@@ -32,6 +32,8 @@ export interface DomainSubgraphOptions {
   sources: readonly RecordSource[];
   guards: SourceGuards;
   coverage: AskDeps['coverage'];
+  cache: AskDeps['cache'];
+  cacheTtlMsOf: AskDeps['cacheTtlMsOf'];
 }
 
 /**
@@ -76,7 +78,7 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
         ...base,
         reports,
         partialErrors: [],
-        records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, coverage: options.coverage, logger: base.logger }, (r) => reports.push(...r)),
+        records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, coverage: options.coverage, cache: options.cache, cacheTtlMsOf: options.cacheTtlMsOf, logger: base.logger }, (r) => reports.push(...r)),
       };
     },
     plugins: [useSourceReports()],

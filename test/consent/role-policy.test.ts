@@ -70,6 +70,8 @@ describe('who may see which domains (policy: physician all; nurse no imaging; ph
     const before = stack.logs.filter((l) => l.includes('"source":"pacs-mtl-centre-west"')).length;
     await stack.query('query($nam: NAM!) { patient(nam: $nam) { imagingStudies { studyInstanceUid } } }', { nam: person.nam }, { role: 'nurse' });
     expect(stack.logs.filter((l) => l.includes('"source":"pacs-mtl-centre-west"')).length).toBe(before);
+    // The control: a physician's read reaches the PACS (its cached answer from an earlier test dropped first).
+    await stack.platform.cache.invalidate('pacs-mtl-centre-west', [person.nam]);
     await stack.query('query($nam: NAM!) { patient(nam: $nam) { imagingStudies { studyInstanceUid } } }', { nam: person.nam }, { role: 'physician' });
     expect(stack.logs.filter((l) => l.includes('"source":"pacs-mtl-centre-west"')).length).toBe(before + 1);
   });

@@ -13,7 +13,7 @@ let stack: TestStack;
 let proxy: FakeServer;
 beforeAll(async () => {
   stack = await startTestStack({
-    env: { ROSTER_INTERVAL_MS: '1000' },
+    env: { ROSTER_INTERVAL_MS: '1000', SOURCE_CACHE: 'off' },
     sources: async (sources, systems) => {
       proxy = await countingProxy(systems.fhirUrl);
       return [

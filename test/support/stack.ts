@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { developmentToken } from '../../bin/token';
@@ -62,6 +62,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   });
   config.sources = await (options.sources ?? ((s) => s))(relocateDemoSources(config.sources, systems), systems);
   const dbSchema = options.dbSchema ?? `stack_${randomBytes(4).toString('hex')}`;
+  // Instances sharing a database share the answer cache too (same Redis prefix and key).
+  config.answerCache.key ??= createHash('sha256').update(`test-cache-key:${dbSchema}`).digest();
   const platform = await startStack({ config, logger: createLogger('debug', capture), dbSchema });
   await importXref(join(__dirname, '../../demo/xref.csv'), platform.xref, new Set(config.sources.map((s) => s.id)));
   for (const [, port] of platform.labPorts) {
