@@ -7,8 +7,8 @@
  * lives in when it is not the default search path (one schema per instance or per test suite).
  *
  * Output: a progress line every 10,000 entries, then
- *   "audit: 12345 entries, chain intact"                 exit 0
- *   "audit: broken link at entry 42: hash mismatch"      exit 1
+ *   "audit: 12345 entries in 3 chains, every chain intact"            exit 0
+ *   "audit: broken link at entry 42 of chain <id>: hash mismatch"     exit 1
  *   "audit: cannot verify: ..."                          exit 2 (no log, no database, bad config)
  * It writes nothing (openDb creates DB_SCHEMA if it is missing, empty) and never prints a
  * NAM: entries are named by their sequence number.
@@ -45,10 +45,10 @@ async function main(): Promise<number> {
       },
     });
     if (result.ok) {
-      console.log(`audit: ${result.entries} ${result.entries === 1 ? "entry" : "entries"}, chain intact`);
+      console.log(`audit: ${result.entries} ${result.entries === 1 ? 'entry' : 'entries'} in ${result.chains} ${result.chains === 1 ? 'chain' : 'chains'}, every chain intact`);
       return 0;
     }
-    console.log(`audit: broken link at entry ${result.brokenAt}: ${result.reason}`);
+    console.log(`audit: broken link at entry ${result.brokenAt} of chain ${result.chain}: ${result.reason}`);
     return 1;
   } finally {
     await db.close();

@@ -11,6 +11,8 @@ export interface GatewayContext {
   caller: Caller;
   /** The consent decision for each NAM the request asks, taken by the root rules. */
   decisions: Map<string, RecordDecision>;
+  /** When they were taken: the time of the access-log entries (before the refusal, or not). */
+  decidedAt?: Date;
   /** How each source answered, as the domain subgraphs reported it during this request. */
   sourceReports: SourceReport[];
   /** The query plan's errors by response path ("patients.3.medications"), for the result phase. */

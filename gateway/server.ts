@@ -48,6 +48,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async decide(context, nams) {
       const missing = nams.filter((nam) => !context.decisions.has(nam));
       if (missing.length === 0) return;
+      context.decidedAt ??= new Date();
       for (const [nam, decision] of await options.consent.decide(context.provider.id, missing)) {
         context.decisions.set(nam, decision);
       }

@@ -71,7 +71,7 @@ test('every consultation is kept with who, where, what and the outcome, newest f
   await expect(log.forPerson(TREMBLAY, '2024-03-01T09:00')).rejects.toThrow(RangeError);
 });
 
-test('an entry without a time is stamped by the database clock', async () => {
+test('an entry without a time is stamped when it is appended', async () => {
   const { log } = await freshLog();
   const before = Date.now();
   await log.append([entry()]);
@@ -91,7 +91,7 @@ test('the log chains each entry to the one before', async () => {
   expect(rows[2].prev_hash).toBe(rows[1].hash);
   for (const row of rows) expect(entryHash(row)).toBe(row.hash);
   expect(new Set(rows.map((row) => row.hash)).size).toBe(3);
-  expect(await log.verify()).toEqual({ ok: true, entries: 3 });
+  expect(await log.verify()).toEqual({ ok: true, entries: 3, chains: 1 });
 });
 
 test('the log refuses to have an entry changed or removed', async () => {
@@ -100,14 +100,14 @@ test('the log refuses to have an entry changed or removed', async () => {
   await expect(db.query(`UPDATE access_log SET outcome = 'DENIED'`)).rejects.toThrow(/append-only/);
   await expect(db.query(`DELETE FROM access_log`)).rejects.toThrow(/append-only/);
   await expect(db.query(`TRUNCATE access_log`)).rejects.toThrow(/append-only/);
-  expect(await log.verify()).toEqual({ ok: true, entries: 1 });
+  expect(await log.verify()).toEqual({ ok: true, entries: 1, chains: 1 });
 });
 
 test('audit verification reports the first altered entry', async () => {
   const { db, log } = await freshLog();
   await appendMany(log, 6);
   await asOwner(db, `UPDATE access_log SET outcome = 'DENIED' WHERE seq IN (3, 5)`);
-  expect(await log.verify()).toEqual({ ok: false, entries: 2, brokenAt: 3, reason: 'hash mismatch' });
+  expect(await log.verify()).toMatchObject({ ok: false, entries: 2, brokenAt: 3, reason: 'hash mismatch' });
 });
 
 test('an altered entry given a fresh hash breaks the link of the next one', async () => {
@@ -116,26 +116,26 @@ test('an altered entry given a fresh hash breaks the link of the next one', asyn
   const { rows } = await db.query<Parameters<typeof entryHash>[0]>(`SELECT * FROM access_log WHERE seq = 2`);
   const forged = { ...rows[0], provider_id: 'md-someone-else' };
   await asOwner(db, `UPDATE access_log SET provider_id = $1, hash = $2 WHERE seq = 2`, [forged.provider_id, entryHash(forged)]);
-  expect(await log.verify()).toEqual({ ok: false, entries: 2, brokenAt: 3, reason: 'link to the previous entry broken' });
+  expect(await log.verify()).toMatchObject({ ok: false, entries: 2, brokenAt: 3, reason: 'link to the previous entry broken' });
 });
 
 test('a deleted entry breaks the chain', async () => {
   const { db, log } = await freshLog();
   await appendMany(log, 5);
   await asOwner(db, `DELETE FROM access_log WHERE seq = 2`);
-  expect(await log.verify()).toEqual({ ok: false, entries: 1, brokenAt: 2, reason: 'entry missing' });
+  expect(await log.verify()).toMatchObject({ ok: false, entries: 1, brokenAt: 2, reason: 'entry missing' });
 
   const other = await freshLog();
   await appendMany(other.log, 2);
   await asOwner(other.db, `DELETE FROM access_log WHERE seq = 1`);
-  expect(await other.log.verify()).toEqual({ ok: false, entries: 0, brokenAt: 1, reason: 'entry missing' });
+  expect(await other.log.verify()).toMatchObject({ ok: false, entries: 0, brokenAt: 1, reason: 'entry missing' });
 });
 
 test('verification reads the log in pages and follows the chain across them', async () => {
   const { db, log } = await freshLog();
   await log.append(Array.from({ length: 7 }, (_, i) => entry({ providerId: `md-${i}` })));
   const progress: number[] = [];
-  expect(await log.verify({ pageSize: 2, onProgress: (checked) => progress.push(checked) })).toEqual({ ok: true, entries: 7 });
+  expect(await log.verify({ pageSize: 2, onProgress: (checked) => progress.push(checked) })).toEqual({ ok: true, entries: 7, chains: 1 });
   expect(progress).toEqual([2, 4, 6, 7]);
 
   await asOwner(db, `UPDATE access_log SET role = 'NURSE' WHERE seq = 5`); // first entry of the third page
@@ -145,7 +145,7 @@ test('verification reads the log in pages and follows the chain across them', as
 // PGlite is one connection in one process: two writers need a real PostgreSQL.
 const withPostgres = process.env.DATABASE_URL ? test : test.skip;
 const needsPostgres = process.env.DATABASE_URL ? '' : ' (skipped: needs DATABASE_URL, PGlite has a single connection)';
-withPostgres(`two writers appending at once keep one chain${needsPostgres}`, async () => {
+withPostgres(`two gateways appending at once each keep a chain of their own, and both verify${needsPostgres}`, async () => {
   const { db, log } = await freshLog();
   const second = await openDb({ url: process.env.DATABASE_URL, schema: db.schema });
   try {
@@ -157,7 +157,7 @@ withPostgres(`two writers appending at once keep one chain${needsPostgres}`, asy
   } finally {
     await second.close();
   }
-  expect(await log.verify()).toEqual({ ok: true, entries: 100 });
+  expect(await log.verify()).toEqual({ ok: true, entries: 100, chains: 2 });
 });
 
 test('a provider who consulted before the refusal is recognised; one who consulted after is not', async () => {
@@ -205,5 +205,62 @@ test('a malformed entry is refused and nothing is written', async () => {
   await expect(log.append([entry(), entry({ domains: ['DENTAL' as never] })])).rejects.toBeInstanceOf(AccessLogWriteError);
   await expect(log.append([entry({ outcome: 'MAYBE' as never })])).rejects.toBeInstanceOf(AccessLogWriteError);
   await expect(log.append([entry({ providerId: '' })])).rejects.toBeInstanceOf(AccessLogWriteError);
-  expect(await log.verify()).toEqual({ ok: true, entries: 0 });
+  expect(await log.verify()).toEqual({ ok: true, entries: 0, chains: 0 });
+});
+
+test('the entries of requests arriving together are written in one statement, each request answered once it is', async () => {
+  const { db } = await freshLog();
+  let inserts = 0;
+  const counting: Pick<Db, 'query' | 'transaction'> = {
+    query: (sql, params) => {
+      if (sql.startsWith('INSERT INTO access_log ')) inserts += 1;
+      return db.query(sql, params);
+    },
+    transaction: db.transaction.bind(db),
+  };
+  const log = new AccessLog(counting);
+  await Promise.all(Array.from({ length: 40 }, (_, i) => log.append([entry({ providerId: `md-${i}` })])));
+  expect(inserts).toBeLessThanOrEqual(2);
+  expect(await log.verify()).toEqual({ ok: true, entries: 40, chains: 1 });
+});
+
+test('after a write whose outcome was lost, the chain goes on from what the database holds', async () => {
+  const { db } = await freshLog();
+  let lose = false;
+  const flaky: Pick<Db, 'query' | 'transaction'> = {
+    query: async <Row,>(sql: string, params?: unknown[]) => {
+      const result = await db.query<Row>(sql, params);
+      // The INSERT committed, but the answer never came back (a connection lost on COMMIT).
+      if (lose && sql.startsWith('INSERT INTO access_log ')) {
+        lose = false;
+        throw Object.assign(new Error('connection terminated'), { code: '08006' });
+      }
+      return result;
+    },
+    transaction: db.transaction.bind(db),
+  };
+  const log = new AccessLog(flaky);
+  await log.append([entry()]);
+  lose = true;
+  await expect(log.append([entry({ nam: GAGNON })])).rejects.toBeInstanceOf(AccessLogWriteError);
+  await log.append([entry({ providerId: 'md-next' })]);
+  expect(await log.verify()).toEqual({ ok: true, entries: 3, chains: 1 });
+});
+
+test('a log written before chains per writer keeps verifying, as the chain "legacy", beside the new chains', async () => {
+  const db = await openTestDb('access_log_legacy');
+  opened.push(db);
+  await db.query(`CREATE TABLE access_log (seq bigint PRIMARY KEY CHECK (seq > 0), at timestamptz NOT NULL, nam text NOT NULL, provider_id text NOT NULL,
+    role text NOT NULL, facility text, domains text[] NOT NULL, outcome text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL)`);
+  let prev = GENESIS_HASH;
+  for (const seq of [1, 2]) {
+    const row = { seq, at: new Date(`2025-01-0${seq}T10:00:00Z`), nam: TREMBLAY, provider_id: 'md-old', role: 'physician', facility: null, domains: ['MEDICATIONS'], outcome: 'GRANTED', prev_hash: prev };
+    prev = entryHash(row, 'v1');
+    await db.query('INSERT INTO access_log VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [seq, row.at, row.nam, row.provider_id, row.role, null, row.domains, row.outcome, row.prev_hash, prev]);
+  }
+  const log = new AccessLog(db);
+  await log.migrate();
+  await log.append([entry()]);
+  expect(await log.verify()).toEqual({ ok: true, entries: 3, chains: 2 });
+  expect((await log.forPerson(TREMBLAY)).map((e) => e.providerId)).toEqual(['md-1001', 'md-old', 'md-old']);
 });
