@@ -42,6 +42,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, logger, policy } = options;
   const statusesOf = sourceStatuses(config.sources);
+  const services: SignedSubgraph[] = [];
   const authenticate = createAuthenticator(config.auth);
   const rules = consentRules({
     policy,
@@ -57,7 +58,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const gateway = new EnforcingGateway(
     new ApolloGateway({
       supergraphSdl: options.supergraphSdl,
-      buildService: ({ name }) => new SignedSubgraph({ name, url: options.subgraphUrls[name as SubgraphName] }, config.internalSecret),
+      buildService: ({ name }) => {
+        const service = new SignedSubgraph({ name, url: options.subgraphUrls[name as SubgraphName] }, config.internalSecret);
+        services.push(service);
+        return service;
+      },
       logger: logger.child({ component: 'apollo-gateway' }),
     }),
     [
@@ -94,5 +99,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       };
     },
   });
-  return { url: new URL('/graphql', url).toString(), stop: () => server.stop() };
+  return {
+    url: new URL('/graphql', url).toString(),
+    stop: async () => {
+      await server.stop();
+      await Promise.all(services.map((service) => service.close()));
+    },
+  };
 }

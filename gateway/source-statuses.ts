@@ -24,10 +24,25 @@ export interface SourceStatus {
  */
 export function sourceStatuses(sources: readonly SourceConfig[]) {
   const index = new Map(sources.map((source, order) => [source.id, { facility: facilityOf(source), order }]));
+  // A panel of 100 people reads its reports once, not once per person (they are complete by the result phase).
+  const byNam = new WeakMap<readonly SourceReport[], Map<string, SourceReport[]>>();
+  const reportsOf = (nam: string, reports: readonly SourceReport[]) => {
+    let grouped = byNam.get(reports);
+    if (!grouped) {
+      grouped = new Map();
+      for (const report of reports) {
+        const list = grouped.get(report.nam);
+        if (list) list.push(report);
+        else grouped.set(report.nam, [report]);
+      }
+      byNam.set(reports, grouped);
+    }
+    return grouped.get(nam) ?? [];
+  };
   return (nam: string, reports: readonly SourceReport[]): SourceStatus[] => {
     const byKey = new Map<string, SourceStatus & { order: number }>();
-    for (const report of reports) {
-      const known = report.nam === nam ? index.get(report.sourceId) : undefined;
+    for (const report of reportsOf(nam, reports)) {
+      const known = index.get(report.sourceId);
       if (!known) continue;
       const key = `${report.sourceId}|${report.domain}`;
       const previous = byKey.get(key);
