@@ -71,8 +71,9 @@ export class RecordLocator implements LocatorFeed {
   async holds(sourceId: string, nams: readonly string[], via: 'hl7' | 'xref' | 'roster', tx: Pick<Db, 'query'> = this.db): Promise<void> {
     if (nams.length === 0) return;
     // DO NOTHING, not DO UPDATE: a message for someone already located writes nothing (2,000 a second must stay cheap).
+    // In NAM order: two writers (lab listeners, roster readers) inserting the same people lock them in one order, never deadlock.
     await tx.query(
-      `INSERT INTO record_locations (nam, source_id, via) SELECT DISTINCT unnest($1::text[]), $2, $3 ON CONFLICT (nam, source_id) DO NOTHING`,
+      `INSERT INTO record_locations (nam, source_id, via) SELECT DISTINCT n, $2, $3 FROM unnest($1::text[]) AS n ORDER BY n ON CONFLICT (nam, source_id) DO NOTHING`,
       [nams, sourceId, via],
     );
   }

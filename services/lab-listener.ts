@@ -1,13 +1,17 @@
 /**
  * The HL7 v2 lab listeners as a service: one MLLP listener per `hl7v2-mllp` source of the sources
  * file (`npm run lab-listener`, its own process on PostgreSQL), or started in process by
- * services/stack.ts. Each message is stored before it is acknowledged.
+ * services/stack.ts. The listeners share one lab store, so messages arriving together on any of
+ * them are stored in one transaction, with PID-3's cross-reference links and the record locator's
+ * entries; each is acknowledged only after that commit and after the answer cache was told.
  */
 import { LabStore, startMllpReceiver } from '../adapters/hl7v2';
+import type { AnswerInvalidation } from '../adapters/port';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { XrefStore } from '../locator/cross-reference';
+import { RecordLocator } from '../locator/record-locator';
 
 export interface LabListeners {
   /** The port each lab source's listener opened. */
@@ -15,12 +19,26 @@ export interface LabListeners {
   stop(): Promise<void>;
 }
 
-export async function startLabListeners(deps: { config: Config; logger: Logger; db: Db; progress?: (line: string) => void }): Promise<LabListeners> {
+export interface LabListenerDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  /** The source-answer cache (cache/answer-cache.ts); without it nothing is invalidated. */
+  invalidation?: AnswerInvalidation;
+  progress?: (line: string) => void;
+}
+
+export async function startLabListeners(deps: LabListenerDeps): Promise<LabListeners> {
   const { config, logger, db } = deps;
-  const store = new LabStore(db);
   const xref = new XrefStore(db);
+  const locator = new RecordLocator(db);
+  const store = new LabStore(db, { xref, locator, invalidation: deps.invalidation, logger });
   await store.migrate();
   await xref.migrate();
+  await locator.migrate();
+  const labSources = config.sources.filter((s) => s.protocol === 'hl7v2-mllp');
+  // Results stored before the locator existed are located once per source; later ones as they are stored.
+  for (const source of labSources) await locator.backfillOnce(source.id, (tx) => store.locateStored(tx, source.id));
   const ports = new Map<string, number>();
   const receivers: { close(): Promise<void> }[] = [];
   const stop = async () => {
@@ -28,7 +46,7 @@ export async function startLabListeners(deps: { config: Config; logger: Logger; 
     await Promise.all(receivers.map((receiver) => receiver.close()));
   };
   try {
-    for (const source of config.sources.filter((s) => s.protocol === 'hl7v2-mllp')) {
+    for (const source of labSources) {
       const receiver = await startMllpReceiver({ source, store, xref, logger, host: config.host });
       receivers.push(receiver);
       ports.set(source.id, receiver.port);
@@ -46,13 +64,17 @@ if (require.main === module) {
   void (async () => {
     const { runService, requireSharedDatabase } = await import('./run');
     const { openDb } = await import('../lib/db');
+    const { openAnswerCacheFor } = await import('./answer-cache');
     runService('lab listener', async ({ config, logger, say }) => {
       const db = await openDb({ url: requireSharedDatabase(config, 'the lab listener'), schema: config.dbSchema });
-      const listeners = await startLabListeners({ config, logger, db, progress: say });
+      // The subgraphs' cache (Redis with CACHE_KEY): a stored result makes their cached answers stale at once.
+      const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
+      const listeners = await startLabListeners({ config, logger, db, invalidation: cache, progress: say });
       return {
         describe: [`${listeners.ports.size} lab listener(s) ready`],
         stop: async () => {
           await listeners.stop();
+          await cache.close();
           await db.close();
         },
       };

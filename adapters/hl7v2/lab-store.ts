@@ -1,18 +1,46 @@
 import { DateTime } from 'luxon';
-import type { PatientRef } from '../port';
+import type { AnswerInvalidation, CrossReference, LocatorFeed, PatientRef } from '../port';
 import { facilityOf } from '../port';
 import { migrate } from '../../lib/migrate';
 import type { Db } from '../../lib/db';
+import type { Logger } from '../../lib/logger';
 import type { SourceConfig } from '../../lib/sources';
 import type { LabResultRecord } from '../../schema/records';
+import { GroupCommit } from './group-commit';
+import { firstOfEachKey, keyOf, linksOf, mrOnlyGroups, namsBySource, outcomesOf, type LabEntry, type SaveOutcome } from './lab-batch';
+import { LAB_BATCH_STATEMENT, labBatchParams } from './lab-batch-statement';
 import type { OruMessage } from './oru';
 
-/** `conflict`: the control id is stored already, for a message with another body. */
-export type SaveOutcome = 'stored' | 'duplicate' | 'conflict';
+export type { SaveOutcome } from './lab-batch';
 
 /** What the receiver needs from the store (tests give it failing or slow ones). */
 export interface LabMessageStore {
   saveMessage(sourceId: string, message: OruMessage): Promise<SaveOutcome>;
+}
+
+type Tx = Pick<Db, 'query'>;
+
+/**
+ * The cross-reference as the lab store uses it (implemented by locator/cross-reference.ts XrefStore):
+ * PID-3's NAM <-> MR links are written in the transaction that stores the results; after the commit,
+ * it says whose MR-only results were stored, for the answer cache.
+ */
+export interface CrossReferenceLinks extends Pick<CrossReference, 'namFor'> {
+  linkMany(links: { sourceId: string; localId: string; nam: string }[], via: 'hl7', tx: Tx): Promise<unknown>;
+}
+
+export interface LabStoreOptions {
+  /** Gets PID-3's links in the same transaction as the results; without it no link is recorded. */
+  xref?: CrossReferenceLinks;
+  /** Gets every stored NAM in the same transaction, so a stored result is never invisible to the locator. */
+  locator?: LocatorFeed;
+  /** Told after the commit, before the ACK, whose cached answers of a source are stale. */
+  invalidation?: AnswerInvalidation;
+  logger?: Logger;
+  /** Most messages in one transaction. */
+  maxBatch?: number;
+  /** How long the ACKs of a batch wait for the cache before it counts as failed. */
+  invalidationTimeoutMs?: number;
 }
 
 interface ResultRow {
@@ -29,14 +57,35 @@ interface ResultRow {
   observed_at: string | null;
 }
 
+interface KeyRow {
+  source_id: string;
+  sender: string;
+  control_id: string;
+}
+
 /**
  * The lab results received over MLLP, durable before they are acknowledged. One row per message
  * (the idempotence key: source, sender = MSH-3|MSH-4, MSH-10) and one per OBX. Results keep the NAM
  * when the message or the cross-reference gave one, and the lab's MRs always, so a person is found
  * by either.
+ *
+ * Writes are group-committed (./group-commit.ts): the messages being saved at the same time, from
+ * any connection of any listener sharing this store, go into one transaction of a fixed number of
+ * statements whatever their size, so the WAL is flushed once for all of them (HL7 v2.5.1 Ch. 2
+ * §2.9.2: AA only once the receiver has taken responsibility, i.e. after COMMIT).
  */
 export class LabStore implements LabMessageStore {
-  constructor(private readonly db: Db) {}
+  private readonly committer: GroupCommit<LabEntry, SaveOutcome>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: LabStoreOptions = {},
+  ) {
+    this.committer = new GroupCommit((entries) => this.commitBatch(entries), {
+      maxBatch: options.maxBatch,
+      onBatchFailure: (error, size) => options.logger?.warn({ messages: size, failure: failureOf(error) }, 'lab batch failed; storing its messages one by one'),
+    });
+  }
 
   async migrate(): Promise<void> {
     await migrate(this.db, 'lab', [
@@ -68,47 +117,127 @@ export class LabStore implements LabMessageStore {
         FOREIGN KEY (source_id, sender, control_id) REFERENCES lab_messages ON DELETE CASCADE
       )`,
       'CREATE INDEX IF NOT EXISTS lab_results_nam ON lab_results (source_id, nam)',
-      'CREATE INDEX IF NOT EXISTS lab_results_local_ids ON lab_results USING gin (local_ids)',
+      // Only the MR-only rows nobody has linked yet: the only rows found by local id (resultsFor's
+      // `nam IS NULL AND local_ids && …`, the NAM back-fill of each batch). fastupdate off: a search
+      // would otherwise scan GIN's whole pending list (PostgreSQL 15 §70.4.1) at every batch.
+      'CREATE INDEX IF NOT EXISTS lab_results_unnamed_local_ids ON lab_results USING gin (local_ids) WITH (fastupdate = off) WHERE nam IS NULL',
+      // It replaces the GIN index of every row's MRs, which no query used and every result paid for.
+      'DROP INDEX IF EXISTS lab_results_local_ids',
     ]);
   }
 
+  /** Messages waiting for the next commit (a backlog gauge; tests wait on it). */
+  get waiting(): number {
+    return this.committer.waiting;
+  }
+
   /**
-   * Stores a message and all its results in one transaction, or nothing when (source, sender,
-   * MSH-10) is already stored: a resend after a lost ACK is a `duplicate` (acknowledged again,
-   * stored once); the same key with another body is a `conflict` (see OruMessage.contentHash).
-   * A message that carries both a NAM and MRs also gives that NAM to the earlier MR-only results
-   * of the same MRs, so they are found by NAM from then on.
+   * Stores a message and all its results, or nothing when (source, sender, MSH-10) is already
+   * stored: a resend after a lost ACK is a `duplicate` (acknowledged again, stored once); the same
+   * key with another body is a `conflict` (see OruMessage.contentHash). Resolves once the
+   * transaction holding it has committed; rejects when this message cannot be stored.
    */
-  async saveMessage(sourceId: string, message: OruMessage): Promise<SaveOutcome> {
-    const results = message.patients.flatMap((group) => group.results.map((result) => ({ ...result, patient: group.patient })));
-    return this.db.transaction(async (tx) => {
-      const inserted = await tx.query(
-        `INSERT INTO lab_messages (source_id, sender, control_id, content_hash, result_count) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (source_id, sender, control_id) DO NOTHING RETURNING control_id`,
-        [sourceId, message.sender, message.controlId, message.contentHash, results.length],
-      );
-      if (inserted.rows.length === 0) {
-        const { rows } = await tx.query<{ content_hash: string }>(
-          'SELECT content_hash FROM lab_messages WHERE source_id = $1 AND sender = $2 AND control_id = $3',
-          [sourceId, message.sender, message.controlId],
-        );
-        return rows[0]?.content_hash === message.contentHash ? 'duplicate' : 'conflict';
+  saveMessage(sourceId: string, message: OruMessage): Promise<SaveOutcome> {
+    return this.committer.submit({ sourceId, message });
+  }
+
+  /**
+   * The one-time locator back-fill of a source (RecordLocator.backfillOnce runs it in its
+   * transaction): every NAM this source's stored results carry is located, so results stored
+   * before the locator existed are found like the ones stored since.
+   */
+  async locateStored(tx: Tx, sourceId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO record_locations (nam, source_id, via)
+       SELECT DISTINCT nam, source_id, 'hl7' FROM lab_results WHERE source_id = $1 AND nam IS NOT NULL
+       ON CONFLICT (nam, source_id) DO NOTHING`,
+      [sourceId],
+    );
+  }
+
+  /** One transaction for the batch, then the cache; the outcomes are only returned (and the ACKs sent) after both. */
+  private async commitBatch(entries: LabEntry[]): Promise<SaveOutcome[]> {
+    const outcomes = await this.db.transaction((tx) => this.writeBatch(tx, entries));
+    // A resend is invalidated too: its first copy may have committed without reaching the cache.
+    if (this.options.invalidation) await this.invalidate(await this.changedPeople(entries.filter((_, i) => outcomes[i] !== 'conflict')));
+    return outcomes;
+  }
+
+  /**
+   * Whose cached answers these messages make stale, per source: the NAMs their results are filed
+   * under, and for MR-only results every NAM the cross-reference now gives their MRs (the read side
+   * shows them to that person through the local id). The receiver already gave MR-only messages
+   * the NAM it knew; this catches the link committed meanwhile (or in this very batch).
+   */
+  private async changedPeople(entries: LabEntry[]): Promise<Map<string, string[]>> {
+    const bySource = namsBySource(entries);
+    const groups = this.options.xref ? mrOnlyGroups(entries) : [];
+    if (groups.length === 0) return bySource;
+    const found = new Map([...bySource].map(([sourceId, nams]) => [sourceId, new Set(nams)]));
+    try {
+      for (const { sourceId, localIds } of groups) {
+        for (const nam of await Promise.all(localIds.map((id) => this.options.xref!.namFor(sourceId, id)))) {
+          if (nam) found.set(sourceId, (found.get(sourceId) ?? new Set()).add(nam));
+        }
       }
-      for (const r of results) {
-        await tx.query(
-          `INSERT INTO lab_results (id, source_id, sender, control_id, nam, local_ids, code, display, value, unit, reference_range,
-                                    abnormal_flag, status, observed_at, observed_utc)
-           VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10, $11, $12, $13, $14, $15::timestamptz)`,
-          [r.id, sourceId, message.sender, message.controlId, r.patient.nam ?? null, r.patient.localIds, r.code, r.display ?? null, r.value ?? null,
-            r.unit ?? null, r.referenceRange ?? null, r.abnormalFlag ?? null, r.status ?? null, r.observedAt ?? null, r.observedAt ?? null],
-        );
-      }
-      for (const { patient } of message.patients) {
-        if (!patient.nam || patient.localIds.length === 0) continue;
-        await tx.query('UPDATE lab_results SET nam = $1 WHERE source_id = $2 AND nam IS NULL AND local_ids && $3::text[]', [patient.nam, sourceId, patient.localIds]);
-      }
-      return 'stored';
-    });
+    } catch (error) {
+      this.options.logger?.warn({ failure: failureOf(error) }, 'cross-reference lookup failed; MR-only results invalidated by NAM only');
+    }
+    return new Map([...found].map(([sourceId, nams]) => [sourceId, [...nams].sort()]));
+  }
+
+  /**
+   * The batch's statements, a fixed number whatever its size: messages, results and the MR -> NAM
+   * back-fill in one (./lab-batch-statement.ts); the bodies already kept under the keys that were
+   * not new (only when there are any); the cross-reference links; the locator entries.
+   */
+  private async writeBatch(tx: Tx, entries: LabEntry[]): Promise<SaveOutcome[]> {
+    const firsts = firstOfEachKey(entries);
+    const { rows } = await tx.query<KeyRow>(LAB_BATCH_STATEMENT, labBatchParams(firsts));
+    const inserted = new Set(rows.map((row) => keyOf(row.source_id, row.sender, row.control_id)));
+    const earlier = await this.hashesOf(tx, firsts.filter(({ key }) => !inserted.has(key)).map(({ entry }) => entry));
+    const outcomes = outcomesOf(entries, inserted, earlier);
+    const stored = entries.filter((_, i) => outcomes[i] === 'stored');
+    const links = linksOf(stored);
+    if (this.options.xref && links.length > 0) await this.options.xref.linkMany(links, 'hl7', tx);
+    if (this.options.locator) for (const [sourceId, nams] of namsBySource(stored)) await this.options.locator.holds(sourceId, nams, 'hl7', tx);
+    return outcomes;
+  }
+
+  /**
+   * The body hash kept under each key that was not new, in one query. Not read in the batch
+   * statement: its snapshot predates a concurrent writer whose row made ON CONFLICT skip ours.
+   */
+  private async hashesOf(tx: Tx, entries: LabEntry[]): Promise<Map<string, string>> {
+    if (entries.length === 0) return new Map();
+    const { rows } = await tx.query<KeyRow & { content_hash: string }>(
+      `SELECT m.source_id, m.sender, m.control_id, m.content_hash
+         FROM lab_messages m JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(source_id, sender, control_id) USING (source_id, sender, control_id)`,
+      [entries.map((e) => e.sourceId), entries.map((e) => e.message.sender), entries.map((e) => e.message.controlId)],
+    );
+    return new Map(rows.map((row) => [keyOf(row.source_id, row.sender, row.control_id), row.content_hash]));
+  }
+
+  /** Tells the answer cache, per source; a failure or a hang is logged by category and changes no ACK. */
+  private async invalidate(bySource: Map<string, string[]>): Promise<void> {
+    const cache = this.options.invalidation;
+    if (!cache) return;
+    const timeoutMs = this.options.invalidationTimeoutMs ?? 2000;
+    await Promise.all(
+      [...bySource].map(async ([sourceId, nams]) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            cache.invalidate(sourceId, nams),
+            new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })), timeoutMs))),
+          ]);
+        } catch (error) {
+          this.options.logger?.warn({ source: sourceId, people: nams.length, failure: failureOf(error) }, 'answer cache not invalidated after a lab batch');
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
   }
 
   /**
@@ -159,3 +288,6 @@ function recordOf(row: ResultRow, laboratory: LabResultRecord['laboratory']): La
   if (row.observed_at !== null) record.observedAt = row.observed_at;
   return record;
 }
+
+/** A loggable name for an error: a driver's code or the class, never its message (it may quote values). */
+const failureOf = (error: unknown) => (error as { code?: string })?.code ?? (error as Error)?.name ?? 'Error';

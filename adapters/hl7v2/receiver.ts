@@ -12,8 +12,10 @@ import { ErrorCode, reject } from './rejection';
 
 export interface MllpReceiverOptions {
   source: SourceConfig;
+  /** Stores each message (and PID-3's links, the locator entries) in one transaction with others; ./lab-store.ts. */
   store: LabMessageStore;
-  xref: CrossReference;
+  /** Gives MR-only messages the NAM the cross-reference already knows for their MR. */
+  xref: Pick<CrossReference, 'namFor'>;
   logger: Logger;
   /** Interface to listen on; all of them when unset. */
   host?: string;
@@ -33,9 +35,10 @@ const PAUSE_AT = 64;
 
 /**
  * The MLLP listener of one lab source (HL7 v2.5.1 Appendix C, original acknowledgment mode
- * Ch. 2 §2.9.2): each message is validated, stored in one transaction, and only then acknowledged
- * AA. Messages of one connection are handled in the order they came, one at a time, so ACKs go
- * back in order. Logs name the source, a hash of the control id and the outcome, never content.
+ * Ch. 2 §2.9.2): each message is validated, stored (the store writes the messages of all
+ * connections arriving together in one transaction), and only after that commit acknowledged AA.
+ * Messages of one connection are handled in the order they came, one at a time, so ACKs go back in
+ * order. Logs name the source, a hash of the control id and the outcome, never content.
  */
 export async function startMllpReceiver(options: MllpReceiverOptions): Promise<MllpReceiver> {
   const { source, logger } = options;
@@ -102,7 +105,7 @@ function serve(socket: net.Socket, options: MllpReceiverOptions) {
   return { socket, idle: () => queue };
 }
 
-/** Validate, store, feed the cross-reference, answer. Never throws: every path ends in an ACK. */
+/** Validate, store, answer. Never throws: every path ends in an ACK. */
 async function handle(text: string, options: MllpReceiverOptions): Promise<Hl7Message> {
   const { source, logger } = options;
   let message: Hl7Message | undefined;
@@ -123,7 +126,6 @@ async function handle(text: string, options: MllpReceiverOptions): Promise<Hl7Me
   try {
     const read = readOru(message, source);
     if (!read.ok) return answer(read.rejection);
-    const links = linksOf(read.message);
     await fillNamsFromXref(read.message, options);
     let saved;
     try {
@@ -133,17 +135,11 @@ async function handle(text: string, options: MllpReceiverOptions): Promise<Hl7Me
       return answer(reject('AE', ErrorCode.INTERNAL, 'the message could not be stored; send it again'), { failure: failureOf(error) });
     }
     if (saved === 'conflict') return answer(reject('AE', ErrorCode.DUPLICATE_KEY, 'MSH-10 was already used by this sender for another message', { segment: 'MSH', sequence: 1, field: 10 }));
-    await feedXref(links, options);
     const results = read.message.patients.reduce((n, p) => n + p.results.length, 0);
     return answer({ ackCode: 'AA', text: saved === 'duplicate' ? 'already received; stored once' : 'OK' }, { results, duplicate: saved === 'duplicate' });
   } catch (error) {
     return answer(reject('AE', ErrorCode.INTERNAL, 'the message could not be processed; send it again'), { failure: failureOf(error) });
   }
-}
-
-/** NAM <-> MR pairs this message asserts (PID-3 with a JHN and MRs): what the cross-reference learns. */
-function linksOf(message: OruMessage): { localId: string; nam: string }[] {
-  return message.patients.flatMap(({ patient }) => (patient.nam ? patient.localIds.map((localId) => ({ localId, nam: patient.nam! })) : []));
 }
 
 /**
@@ -161,13 +157,6 @@ async function fillNamsFromXref(message: OruMessage, { source, xref, logger }: M
       logger.warn({ source: source.id, failure: failureOf(error) }, 'cross-reference lookup failed; results kept under the local id');
     }
   }
-}
-
-/** Links are fed after the results are stored; a failure is logged, the message stays accepted (its rows carry both ids). */
-async function feedXref(links: { localId: string; nam: string }[], { source, xref, logger }: MllpReceiverOptions): Promise<void> {
-  let failed = 0;
-  for (const { localId, nam } of links) await xref.link(source.id, localId, nam, 'hl7').catch(() => failed++);
-  if (failed) logger.warn({ source: source.id, links: links.length, failed }, 'cross-reference links not recorded');
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 12);

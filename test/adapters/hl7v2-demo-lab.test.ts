@@ -6,7 +6,8 @@ import { startMllpReceiver } from '../../adapters/hl7v2/receiver';
 import { demoLabMessages, hasLabResults, startDemoLabSystem } from '../../demo/lab-system';
 import { demoPeople, labMrnOf } from '../../demo/people';
 import { createLogger } from '../../lib/logger';
-import { MemoryXref, labSource } from '../fixtures/hl7/messages';
+import { XrefStore } from '../../locator/cross-reference';
+import { labSource } from '../fixtures/hl7/messages';
 import { openTestDb } from '../support/db';
 
 const people = demoPeople();
@@ -86,17 +87,19 @@ describe('demo laboratory: the messages', () => {
 describe('demo laboratory: over MLLP', () => {
   let db: Awaited<ReturnType<typeof openTestDb>>;
   let store: LabStore;
+  let xref: XrefStore;
   const logger = createLogger('silent');
   beforeAll(async () => {
     db = await openTestDb('lab_demo');
-    store = new LabStore(db);
+    xref = new XrefStore(db);
+    store = new LabStore(db, { xref });
     await store.migrate();
+    await xref.migrate();
   });
   afterAll(() => db.drop());
 
   it('running it twice stores every message once, and each person finds all their results by NAM', async () => {
     const some = people.slice(0, 15);
-    const xref = new MemoryXref();
     const receiver = await startMllpReceiver({ source, store, xref, logger, host: '127.0.0.1', port: 0 });
     try {
       const expected = demoLabMessages(some).map(read);
@@ -124,7 +127,7 @@ describe('demo laboratory: over MLLP', () => {
     const some = people.slice(0, 3);
     const lab = startDemoLabSystem({ host: '127.0.0.1', port, people: some, connectWithinMs: 10_000 });
     await new Promise((r) => setTimeout(r, 400));
-    const receiver = await startMllpReceiver({ source, store, xref: new MemoryXref(), logger, host: '127.0.0.1', port });
+    const receiver = await startMllpReceiver({ source, store, xref, logger, host: '127.0.0.1', port });
     try {
       const done = await lab;
       await done.close();

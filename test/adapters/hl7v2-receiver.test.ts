@@ -3,7 +3,7 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
-import { LabStore, type LabMessageStore } from '../../adapters/hl7v2/lab-store';
+import { LabStore, type CrossReferenceLinks, type LabMessageStore } from '../../adapters/hl7v2/lab-store';
 import { startMllpReceiver, type MllpReceiver } from '../../adapters/hl7v2/receiver';
 import { createLogger } from '../../lib/logger';
 import { MRN, MemoryXref, NAM, labSource, oru, type OruParts } from '../fixtures/hl7/messages';
@@ -22,7 +22,12 @@ describe('MLLP receiver (real TCP socket)', () => {
 
   beforeAll(async () => {
     db = await openTestDb('lab_receiver');
-    store = new LabStore(db);
+    // The store records PID-3's links (in its transaction) into the cross-reference the receiver reads.
+    const links: CrossReferenceLinks = {
+      linkMany: async (all, via) => { for (const l of all) await xref.link(l.sourceId, l.localId, l.nam, via); },
+      namFor: (sourceId, localId) => xref.namFor(sourceId, localId),
+    };
+    store = new LabStore(db, { xref: links });
     await store.migrate();
   });
   beforeEach(async () => {
