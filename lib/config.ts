@@ -38,6 +38,47 @@ export interface Config {
     jwksUrl?: string;
     issuer?: string;
     audience?: string;
+    /** Longest lifetime a provider token may claim, exp - iat (`AUTH_MAX_TOKEN_LIFETIME_S`, default 12 h); iat is required. */
+    maxTokenLifetimeS: number;
+  };
+  /** PostgreSQL connections (issue #8 §2). */
+  db: {
+    /** Connections per pool (`DB_POOL_MAX`). */
+    poolMax: number;
+    /** Giving up on opening a connection (`DB_CONNECT_TIMEOUT_MS`). */
+    connectTimeoutMs: number;
+    /** Longest a statement may run (`DB_STATEMENT_TIMEOUT_MS`): a slow database fails requests closed instead of hanging them. */
+    statementTimeoutMs: number;
+  };
+  /** The access log's protection against a database administrator (issue #8 §5). */
+  audit: {
+    /**
+     * 32-byte key (`AUDIT_KEY`, hex or base64) the chain links are keyed with and the head checkpoints
+     * signed with; the database never holds it. Unset outside production: a fixed development key.
+     */
+    key: Buffer;
+    /** Where signed checkpoints of every chain's head are written, outside the database (`AUDIT_CHECKPOINT_DIR`). */
+    checkpointDir?: string;
+    /** How often a writer checkpoints its head (`AUDIT_CHECKPOINT_INTERVAL_MS`). */
+    checkpointIntervalMs: number;
+  };
+  /** The HL7 v2 MLLP listeners (issue #8 §3); per-source TLS and sender allow-lists are in the sources file. */
+  mllp: {
+    /** A connection silent this long is closed (`MLLP_IDLE_TIMEOUT_MS`). */
+    idleTimeoutMs: number;
+    /** Connections one listener accepts at once (`MLLP_MAX_CONNECTIONS`). */
+    maxConnections: number;
+    /** Largest message accepted; a larger one is answered with a NAK and the connection closed (`MLLP_MAX_FRAME_BYTES`). */
+    maxFrameBytes: number;
+    /** A message begun but not ended within this long is abandoned and the connection closed (`MLLP_FRAME_TIMEOUT_MS`). */
+    frameTimeoutMs: number;
+  };
+  /** GraphQL limits, as validation rules (issue #8 §4). */
+  limits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxCost: number;
   };
   /** Key the gateway signs its subgraph requests with; subgraphs refuse anything else. */
   internalSecret: string;
@@ -83,12 +124,16 @@ const DEMO_DIR = join(__dirname, '..', 'demo');
 /** The environment variable naming a subgraph's URL: patient-index -> SUBGRAPH_PATIENT_INDEX_URL. */
 export const subgraphUrlVariable = (name: SubgraphName) => `SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`;
 
-function cacheKeyOf(raw: string | undefined): Buffer | undefined {
+/** A 32-byte key given as 64 hex digits or base64 (CACHE_KEY, AUDIT_KEY). */
+function keyOf(name: string, raw: string | undefined): Buffer | undefined {
   if (!raw) return undefined;
   const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (key.length !== 32) throw new Error('CACHE_KEY must be 32 bytes, as 64 hex digits or base64');
+  if (key.length !== 32) throw new Error(`${name} must be 32 bytes, as 64 hex digits or base64`);
   return key;
 }
+
+/** The access log's key when AUDIT_KEY is not set (development only; production refuses to start without one). */
+export const DEV_AUDIT_KEY = Buffer.from('qhr-development-audit-key-only!!', 'utf8');
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -103,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const timeZone = env.SOURCE_TIME_ZONE || DEFAULT_TIME_ZONE;
   const jwtSecret = env.AUTH_JWT_SECRET || (production || env.AUTH_JWKS_URL ? undefined : DEV_JWT_SECRET);
   if (production && !env.AUTH_JWKS_URL && !env.AUTH_JWT_SECRET) throw new Error('production needs AUTH_JWKS_URL (or AUTH_JWT_SECRET)');
+  if (production && !env.AUDIT_KEY) throw new Error('production needs AUDIT_KEY (the access log is keyed with a secret the database does not hold)');
   const sourcesFile = env.SOURCES_FILE || join(DEMO_DIR, 'sources.json');
   const basePort = integer(env, 'SUBGRAPH_BASE_PORT', 4001);
   const host = env.HOST || '127.0.0.1';
@@ -123,7 +169,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     dataDir: env.DATA_DIR || undefined,
     dbSchema: env.DB_SCHEMA || undefined,
-    auth: { jwtSecret, jwksUrl: env.AUTH_JWKS_URL || undefined, issuer: env.AUTH_ISSUER || undefined, audience: env.AUTH_AUDIENCE || undefined },
+    auth: {
+      jwtSecret,
+      jwksUrl: env.AUTH_JWKS_URL || undefined,
+      issuer: env.AUTH_ISSUER || undefined,
+      audience: env.AUTH_AUDIENCE || undefined,
+      maxTokenLifetimeS: integer(env, 'AUTH_MAX_TOKEN_LIFETIME_S', 12 * 3600),
+    },
+    db: {
+      poolMax: integer(env, 'DB_POOL_MAX', 10),
+      connectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5_000),
+      statementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 5_000),
+    },
+    audit: {
+      key: keyOf('AUDIT_KEY', env.AUDIT_KEY) ?? DEV_AUDIT_KEY,
+      checkpointDir: env.AUDIT_CHECKPOINT_DIR || undefined,
+      checkpointIntervalMs: integer(env, 'AUDIT_CHECKPOINT_INTERVAL_MS', 10_000),
+    },
+    mllp: {
+      idleTimeoutMs: integer(env, 'MLLP_IDLE_TIMEOUT_MS', 120_000),
+      maxConnections: integer(env, 'MLLP_MAX_CONNECTIONS', 32),
+      maxFrameBytes: integer(env, 'MLLP_MAX_FRAME_BYTES', 4 * 1024 * 1024),
+      frameTimeoutMs: integer(env, 'MLLP_FRAME_TIMEOUT_MS', 30_000),
+    },
+    limits: {
+      maxDepth: integer(env, 'MAX_QUERY_DEPTH', 8),
+      maxAliases: integer(env, 'MAX_QUERY_ALIASES', 15),
+      maxTokens: integer(env, 'MAX_QUERY_TOKENS', 1000),
+      maxCost: integer(env, 'MAX_QUERY_COST', 5000),
+    },
     internalSecret: env.SUBGRAPH_SECRET || randomBytes(32).toString('base64url'),
     sourcesFile,
     sources: readSourcesFile(sourcesFile, { timeZone }),
@@ -134,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     answerCache: {
       enabled: env.SOURCE_CACHE !== 'off',
       ttlMs: integer(env, 'SOURCE_CACHE_TTL_MS', 30_000),
-      key: cacheKeyOf(env.CACHE_KEY),
+      key: keyOf('CACHE_KEY', env.CACHE_KEY),
     },
     locator: { rosterIntervalMs: integer(env, 'ROSTER_INTERVAL_MS', 60_000) },
     timeZone,

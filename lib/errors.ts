@@ -13,11 +13,19 @@ export const ErrorCode = {
   SOURCE_UNAVAILABLE: 'SOURCE_UNAVAILABLE',
   /** The access log could not be written, so nothing was returned (issue #4 §5). Retry. */
   ACCESS_LOG_UNAVAILABLE: 'ACCESS_LOG_UNAVAILABLE',
+  /** Whether the person refused could not be checked (the consent register did not answer), so nothing was returned. Retry. */
+  CONSENT_UNAVAILABLE: 'CONSENT_UNAVAILABLE',
+  /** A service of the graph (its database, a subgraph) did not answer; nothing of what it holds was returned. Retry. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** The query is too large or too costly (depth, aliases, tokens, cost, people asked): split it. */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** The HTTP request is not a GraphQL request the gateway can read (malformed body, unknown operation). */
+  BAD_REQUEST: 'BAD_REQUEST',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
+const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, BAD_REQUEST: 400, QUERY_TOO_COMPLEX: 400 };
 
 export function graphError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   const status = httpStatus[code];

@@ -24,7 +24,7 @@ const token = (key: KeyLike | Uint8Array, alg: string, claims: Record<string, un
   new SignJWT(claims).setProtectedHeader({ alg, kid: 'qhr-1' }).setSubject('N-4242').setIssuer('https://idp.sante.example').setAudience('qhr-gateway').setExpirationTime(expires).sign(key);
 
 describe('in production, provider tokens are verified against the identity provider’s JWKS', () => {
-  const authenticate = () => createAuthenticator({ jwksUrl, issuer: 'https://idp.sante.example', audience: 'qhr-gateway' });
+  const authenticate = () => createAuthenticator({ jwksUrl, issuer: 'https://idp.sante.example', audience: 'qhr-gateway', maxTokenLifetimeS: 43_200 });
 
   test('a token signed by the identity provider’s key is accepted, with licence, role and facility', async () => {
     await expect(authenticate()(`Bearer ${await token(signingKey, 'RS256')}`)).resolves.toEqual({ id: 'N-4242', role: 'nurse', facility: 'chum' });
