@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDb } from '../../lib/db';
-import { median } from '../measure';
+import { median } from '../figures';
 import type { SenderReport } from './sender';
 
 export interface LabIngestionOptions {

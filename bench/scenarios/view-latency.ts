@@ -1,0 +1,43 @@
+import { figure, interleaved, type Figures } from '../figures';
+import { runLoad, runPointToPoint, type LoadResult } from '../load';
+import { slowestSourceIs, type FreshPeople } from '../people';
+import { viewsThroughOurs } from '../requests';
+import type { OurSystem } from '../system';
+import type { World } from '../world';
+import { checkClean, checkStayedCold, type LoadShape } from './shape';
+
+/** The sources' latencies for this scenario, handed out round robin: 5 to 40 ms (issue #7 §5.1). */
+export const VIEW_LATENCIES = [5, 10, 20, 40];
+const SLOWEST = 40;
+
+/**
+ * Scenario 1: a patient view of people whose slowest source answers in 40 ms, through our gateway
+ * (cache cold: every view a person not asked before), against a point-to-point client that calls
+ * the same sources one after another. What our gateway adds is p50 and p95 above that 40 ms.
+ */
+export async function benchViewLatency(world: World, ours: OurSystem, fresh: FreshPeople, shape: LoadShape, progress: (line: string) => void): Promise<Figures> {
+  await world.setLatency({ ms: VIEW_LATENCIES, jitterMs: 0 });
+  const floor = slowestSourceIs(world, SLOWEST);
+  let latest: ReturnType<FreshPeople['take']> | undefined;
+  const results = await interleaved(['ours', 'point-to-point'] as const, shape.rounds, async (subject, round) => {
+    progress(`view latency, round ${round + 1}/${shape.rounds}: ${subject}`);
+    // The point-to-point client keeps nothing: it may ask the people our round asked.
+    const people = subject === 'ours' ? (latest = fresh.take(shape.peoplePerRound, floor)) : (latest ?? fresh.take(shape.peoplePerRound, floor));
+    const result: LoadResult =
+      subject === 'ours'
+        ? await runLoad({ url: ours.gatewayUrl, items: await viewsThroughOurs(people.map((p) => p.nam), ours.jwtSecret), ...shape.load })
+        : await runPointToPoint({ people, ...shape.load });
+    checkClean(result, `view latency (${subject})`);
+    if (subject === 'ours') checkStayedCold(result, people.length, shape, 'view latency (ours)');
+    return result;
+  });
+  const mine = results.get('ours')!;
+  const reference = results.get('point-to-point')!;
+  return {
+    view_p50_above_slowest_source: figure(mine.map((r) => r.latencyMs.p50 - SLOWEST), 'ms', { atMost: 3 }, `p50 of a view minus its slowest source (${SLOWEST} ms), ${shape.load.concurrency} clients`),
+    view_p95_above_slowest_source: figure(mine.map((r) => r.latencyMs.p95 - SLOWEST), 'ms', { atMost: 15 }, `p95 of a view minus its slowest source (${SLOWEST} ms), ${shape.load.concurrency} clients`),
+    view_p50: figure(mine.map((r) => r.latencyMs.p50), 'ms', undefined),
+    point_to_point_p50: figure(reference.map((r) => r.latencyMs.p50), 'ms', undefined, 'the same sources called one after another, as point-to-point integrations do'),
+    view_speedup_vs_point_to_point: figure(mine.map((r, i) => reference[i].latencyMs.p50 / r.latencyMs.p50), 'x', { atLeast: 1 }, 'point-to-point p50 / our p50, same round'),
+  };
+}

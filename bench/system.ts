@@ -1,0 +1,232 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/config';
+import { openDb, type Db } from '../lib/db';
+
+const ROOT = join(__dirname, '..');
+
+/** Our services for one world, each in its own process, sharing one PostgreSQL schema (and Redis). */
+export interface OurSystem {
+  name: string;
+  gatewayUrl: string;
+  subgraphUrls: Record<SubgraphName, string>;
+  dbSchema: string;
+  subgraphSecret: string;
+  jwtSecret: string;
+  /** The gateway processes (the cluster's workers), whose memory the bench reports. */
+  gatewayPids(): number[];
+  /** Pull sources whose first roster read finished, out of `of`. */
+  rosters(): Promise<{ complete: number; of: number }>;
+  stop(): Promise<void>;
+}
+
+export interface SystemOptions {
+  name: string;
+  sourcesFile: string;
+  registryFile: string;
+  databaseUrl: string;
+  redisUrl?: string;
+  gatewayInstances: number;
+  progress(line: string): void;
+}
+
+/** A service process and the line it prints once ready (services/run.ts: "[name] …"). */
+interface Service {
+  child: ChildProcess;
+  ready: Promise<string>;
+}
+
+const alive = new Set<ChildProcess>();
+// A bench that dies must not leave services behind.
+process.on('exit', () => alive.forEach((child) => child.kill('SIGKILL')));
+
+function startService(script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs = 180_000): Service {
+  const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  alive.add(child);
+  child.once('exit', () => alive.delete(child));
+  const tail: string[] = [];
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} was not ready within ${timeoutMs / 1000} s`)), timeoutMs);
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 5) tail.shift();
+      const match = readyLine.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] ?? line);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      // Progress lines name services and ports only; nothing personal is printed by a service.
+      reject(new Error(`${script} ${args.join(' ')} exited (${code}): ${tail.join(' | ')}`));
+    });
+  });
+  ready.catch(() => undefined);
+  return { child, ready };
+}
+
+async function stopService(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A free TCP port, or `count` consecutive ones (the subgraphs take SUBGRAPH_BASE_PORT … +4). */
+export async function freePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let port = base; port < base + count && ok; port++) ok = await isFree(port);
+    if (ok) return base;
+  }
+  throw new Error('no free ports');
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function baseEnv(options: SystemOptions, dbSchema: string, secrets: { subgraph: string; jwt: string; cacheKey: string; auditKey: string }, basePort: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATABASE_URL: options.databaseUrl,
+    DB_SCHEMA: dbSchema,
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    CACHE_KEY: secrets.cacheKey,
+    AUDIT_KEY: secrets.auditKey,
+    // Long enough that a warmed set stays warm for the whole throughput scenario.
+    SOURCE_CACHE_TTL_MS: '600000',
+    SUBGRAPH_SECRET: secrets.subgraph,
+    AUTH_JWT_SECRET: secrets.jwt,
+    SOURCES_FILE: options.sourcesFile,
+    REGISTRY_FILE: options.registryFile,
+    SUBGRAPH_BASE_PORT: String(basePort),
+    SOURCE_TIMEOUT_MS: '5000',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+const urlsFrom = (host: string, basePort: number) =>
+  Object.fromEntries(SUBGRAPH_NAMES.map((name, index) => [name, `http://${host}:${basePort + index}/graphql`])) as Record<SubgraphName, string>;
+
+/** Starts the patient index first (it imports the registry), then the domain subgraphs and the roster reader, then the gateway. */
+export async function startOurSystem(options: SystemOptions): Promise<OurSystem> {
+  const dbSchema = `bench_${options.name}_${randomBytes(3).toString('hex')}`;
+  const secrets = { subgraph: randomBytes(24).toString('hex'), jwt: randomBytes(24).toString('hex'), cacheKey: randomBytes(32).toString('hex'), auditKey: randomBytes(32).toString('hex') };
+  const basePort = await freePorts(SUBGRAPH_NAMES.length);
+  const gatewayPort = await freePorts(1);
+  const env = baseEnv(options, dbSchema, secrets, basePort);
+  const services: Service[] = [];
+  const stop = async () => {
+    await Promise.all(services.reverse().map((service) => stopService(service.child)));
+    const db = await openDb({ url: options.databaseUrl });
+    await db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
+    await db.close();
+  };
+  try {
+    const index = startService('services/subgraph.ts', ['patient-index'], env, /\] subgraph patient-index: (\S+)/);
+    services.push(index);
+    await index.ready;
+    options.progress(`${options.name}: patient index up (registry imported)`);
+    const domain = (['pharmacy', 'lab', 'imaging', 'clinic'] as const).map((name) => startService('services/subgraph.ts', [name], env, new RegExp(`\\] subgraph ${name}: (\\S+)`)));
+    const roster = startService('services/roster-reader.ts', [], env, /\] (reading .*)/);
+    services.push(...domain, roster);
+    await Promise.all([...domain, roster].map((service) => service.ready));
+    const gateway = startService('services/gateway.ts', [], { ...env, PORT: String(gatewayPort), GATEWAY_INSTANCES: String(options.gatewayInstances) }, /\] (\d+ instances on one address|gateway: \S+)/);
+    services.push(gateway);
+    await gateway.ready;
+    await waitForGateway(`http://127.0.0.1:${gatewayPort}/graphql`);
+    options.progress(`${options.name}: gateway up (${options.gatewayInstances} instances)`);
+    const db = await openDb({ url: options.databaseUrl, schema: dbSchema });
+    const pullSources = countPullSources(options.sourcesFile);
+    return {
+      name: options.name,
+      gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`,
+      subgraphUrls: urlsFrom('127.0.0.1', basePort),
+      dbSchema,
+      subgraphSecret: secrets.subgraph,
+      jwtSecret: secrets.jwt,
+      gatewayPids: () => childrenOf(gateway.child.pid!),
+      rosters: async () => ({ complete: await completeRosters(db), of: pullSources }),
+      stop: async () => {
+        await db.close();
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The subgraphs again, on the same schema (locator, registry) but with the answer cache off: what the peers run over. */
+export async function startPeerSubgraphs(system: OurSystem, options: SystemOptions): Promise<{ subgraphUrls: Record<SubgraphName, string>; stop(): Promise<void> }> {
+  const basePort = await freePorts(SUBGRAPH_NAMES.length);
+  const env = baseEnv(options, system.dbSchema, { subgraph: system.subgraphSecret, jwt: system.jwtSecret, cacheKey: randomBytes(32).toString('hex'), auditKey: randomBytes(32).toString('hex') }, basePort, { SOURCE_CACHE: 'off' });
+  // The registry is already imported by our patient index: no second import.
+  delete env.REGISTRY_FILE;
+  const services = SUBGRAPH_NAMES.map((name) => startService('services/subgraph.ts', [name], env, new RegExp(`\\] subgraph ${name}: (\\S+)`)));
+  const stop = () => Promise.all(services.map((service) => stopService(service.child))).then(() => undefined);
+  try {
+    await Promise.all(services.map((service) => service.ready));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { subgraphUrls: urlsFrom('127.0.0.1', basePort), stop };
+}
+
+async function waitForGateway(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const status = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' }).then((r) => r.status, () => 0);
+    if (status !== 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the gateway does not answer');
+}
+
+function countPullSources(sourcesFile: string): number {
+  const { sources } = JSON.parse(readFileSync(sourcesFile, 'utf8')) as { sources: { protocol: string; rosterIntervalMs?: number }[] };
+  return sources.filter((s) => s.protocol !== 'hl7v2-mllp' && s.rosterIntervalMs !== 0).length;
+}
+
+async function completeRosters(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM locator_rosters WHERE complete_at IS NOT NULL').catch(() => ({ rows: [{ n: '0' }] }));
+  return Number(rows[0].n);
+}
+
+/** The pids of a process's children (a cluster primary's workers), from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Peak resident memory (VmHWM) of a process, in MB; undefined when it cannot be read. */
+export function peakRssMb(pid: number): number | undefined {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
