@@ -20,6 +20,8 @@ export interface OurSystem {
   jwtSecret: string;
   /** The gateway processes (the cluster's workers), whose memory the bench reports. */
   gatewayPids(): number[];
+  /** Every process of the system, named, for CPU accounting. */
+  processes(): { name: string; pid: number }[];
   /** Pull sources whose first roster read finished, out of `of`. */
   rosters(): Promise<{ complete: number; of: number }>;
   stop(): Promise<void>;
@@ -37,6 +39,7 @@ export interface SystemOptions {
 
 /** A service process and the line it prints once ready (services/run.ts: "[name] …"). */
 interface Service {
+  name: string;
   child: ChildProcess;
   ready: Promise<string>;
 }
@@ -46,7 +49,9 @@ const alive = new Set<ChildProcess>();
 process.on('exit', () => alive.forEach((child) => child.kill('SIGKILL')));
 
 function startService(script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs = 180_000): Service {
-  const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_CPU_PROF=<dir>: every service writes a V8 CPU profile there when it stops (for finding where the time goes).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   alive.add(child);
   child.once('exit', () => alive.delete(child));
   const tail: string[] = [];
@@ -68,7 +73,7 @@ function startService(script: string, args: string[], env: NodeJS.ProcessEnv, re
     });
   });
   ready.catch(() => undefined);
-  return { child, ready };
+  return { name: args[0] ?? script.replace(/^services\/|\.ts$/g, ''), child, ready };
 }
 
 async function stopService(child: ChildProcess, graceMs = 10_000): Promise<void> {
@@ -163,7 +168,14 @@ export async function startOurSystem(options: SystemOptions): Promise<OurSystem>
       dbSchema,
       subgraphSecret: secrets.subgraph,
       jwtSecret: secrets.jwt,
-      gatewayPids: () => childrenOf(gateway.child.pid!),
+      gatewayPids: () => (options.gatewayInstances > 1 ? childrenOf(gateway.child.pid!) : [gateway.child.pid!]),
+      processes: () => {
+        const workers = childrenOf(gateway.child.pid!);
+        return [
+          ...services.filter((s) => s !== gateway).map((s) => ({ name: s.name, pid: s.child.pid! })),
+          ...(workers.length > 0 ? workers : [gateway.child.pid!]).map((pid, i) => ({ name: `gateway ${i + 1}`, pid })),
+        ];
+      },
       rosters: async () => ({ complete: await completeRosters(db), of: pullSources }),
       stop: async () => {
         await db.close();
@@ -218,6 +230,16 @@ function childrenOf(pid: number): number[] {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
+  }
+}
+
+/** CPU time a process has used so far (user + system), in ms, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
   }
 }
 

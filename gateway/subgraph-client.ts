@@ -38,9 +38,17 @@ export class SignedSubgraph extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   override async didReceiveResponse({ response, context }: Required<Pick<GraphQLDataSourceProcessOptions<GatewayContext>, 'request' | 'context'>> & { response: GatewayGraphQLResponse }): Promise<GatewayGraphQLResponse> {
-    const reports = response.extensions?.sourceReports;
-    if (Array.isArray(reports) && 'sourceReports' in context) context.sourceReports.push(...(reports as SourceReport[]));
-    if (response.extensions) delete response.extensions.sourceReports;
-    return response;
+    return takeSourceReports(response, context as GatewayContext);
   }
+}
+
+/**
+ * Moves the source reports a domain subgraph returns in its extensions into the request's context
+ * (for Patient.sources), so they never reach the caller as such.
+ */
+export function takeSourceReports(response: GatewayGraphQLResponse, context: GatewayContext): GatewayGraphQLResponse {
+  const reports = response.extensions?.sourceReports;
+  if (Array.isArray(reports) && 'sourceReports' in context) context.sourceReports.push(...(reports as SourceReport[]));
+  if (response.extensions) delete response.extensions.sourceReports;
+  return response;
 }

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, parse, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import type { RecordSource } from '../adapters/port';
 import { forbidden, recordRefused, sourceUnavailable } from '../lib/errors';
@@ -81,26 +80,14 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
         records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, coverage: options.coverage, cache: options.cache, cacheTtlMsOf: options.cacheTtlMsOf, logger: base.logger }, (r) => reports.push(...r)),
       };
     },
-    plugins: [useSourceReports()],
+    finish: finishWithReports,
   };
 }
 
-/** Puts the source reports in the response extensions and adds the partial-failure errors. */
-function useSourceReports(): ApolloServerPlugin<DomainContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, sourceReports: contextValue.reports };
-          if (contextValue.partialErrors.length > 0) {
-            result.errors = [...(result.errors ?? []), ...contextValue.partialErrors.map((e) => e.toJSON())];
-          }
-        },
-      };
-    },
-  };
+/** Puts the source reports in the answer's extensions and adds the partial-failure errors. */
+function finishWithReports(context: DomainContext, answer: { errors?: readonly unknown[]; extensions?: Record<string, unknown> }): void {
+  answer.extensions = { ...answer.extensions, sourceReports: context.reports };
+  if (context.partialErrors.length > 0) answer.errors = [...(answer.errors ?? []), ...context.partialErrors.map((e) => e.toJSON())];
 }
 
 /**

@@ -20,7 +20,11 @@ export interface SubgraphDefinition<Context extends BaseContext> {
   resolvers: GraphQLResolverMap<Context>;
   /** Builds the per-request context (fresh DataLoaders) once the caller is known. */
   context(base: BaseContext): Context;
-  plugins?: ApolloServerPlugin<Context>[];
+  /**
+   * Adds to an answer before it leaves (a domain subgraph's source reports and partial-failure
+   * errors), whether it leaves over HTTP or in process (subgraphs/in-process.ts).
+   */
+  finish?(context: Context, answer: { errors?: readonly unknown[]; extensions?: Record<string, unknown> }): void;
 }
 
 export interface RunningSubgraph {
@@ -41,7 +45,7 @@ export async function serveSubgraph<Context extends BaseContext>(
   const server = new ApolloServer<Context>({
     schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
     // No federated traces: they would carry timings and paths of patient data to the gateway for nothing.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.plugins ?? [])],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.finish ? [useFinish(definition.finish)] : [])],
     formatError: (formatted) => maskError(formatted) as never,
     includeStacktraceInErrorResponses: false,
     // bin/start.ts owns SIGINT/SIGTERM and stops every part in order; Apollo must not race it.
@@ -60,4 +64,17 @@ export async function serveSubgraph<Context extends BaseContext>(
   const graphqlUrl = new URL('/graphql', url).toString();
   logger.info({ url: graphqlUrl }, 'subgraph listening');
   return { name: definition.name, url: graphqlUrl, stop: () => server.stop() };
+}
+
+/** The definition's finish hook, run on the single result Apollo is about to send. */
+function useFinish<Context extends BaseContext>(finish: NonNullable<SubgraphDefinition<Context>['finish']>): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind === 'single') finish(contextValue, response.body.singleResult as Parameters<typeof finish>[1]);
+        },
+      };
+    },
+  };
 }
