@@ -7,6 +7,12 @@ import type { EnforcementContext } from '../context';
 import type { Policy } from './policy';
 import { mayConsult, mayReadAccessLog, mayRecordConsent } from '../../consent/who-may';
 
+/**
+ * Types whose every field is allowed once their parent's rule let them through: what a permitted
+ * record holds is permitted. The result phase skips the shield on them (gateway/execution).
+ */
+export const OPEN_TYPES = ['MedicationDispense', 'LabResult', 'ImagingStudy', 'Encounter', 'Condition', 'Allergy', 'Immunization', 'Facility', 'SourceStatus', 'ConsentStatus', 'AccessLogEntry'] as const;
+
 /** Where the result phase hangs the NAM a Patient object was asked for (the client may not select `nam`). */
 export const NAM_OF = Symbol('nam');
 
@@ -67,17 +73,7 @@ export function consentRules(options: { policy: Policy; decide(context: Enforcem
       // Named one by one, no wildcard: a field added to Patient later is denied until it gets a rule.
       Patient: { nam: recordOpen, familyName: recordOpen, givenName: recordOpen, birthDate: recordOpen, recordStatus: recordOpen, sources: recordOpen, ...domainFields },
       // What a permitted field holds is permitted: its parent's rule already ran.
-      MedicationDispense: allow,
-      LabResult: allow,
-      ImagingStudy: allow,
-      Encounter: allow,
-      Condition: allow,
-      Allergy: allow,
-      Immunization: allow,
-      Facility: allow,
-      SourceStatus: allow,
-      ConsentStatus: allow,
-      AccessLogEntry: allow,
+      ...Object.fromEntries(OPEN_TYPES.map((type) => [type, allow])),
     },
     { fallbackRule: deny, fallbackError: forbidden(), allowExternalErrors: true, debug: false },
   );

@@ -12,7 +12,7 @@ import {
   type GraphQLFieldResolver,
 } from 'graphql';
 import { scalarResolvers } from '../../lib/scalars';
-import { NAM_OF } from '../consent/rules';
+import { NAM_OF, OPEN_TYPES } from '../consent/rules';
 import type { GatewayContext } from '../context';
 
 /** Objects the gateway computes itself (Patient.sources) are keyed by field name, not response key. */
@@ -92,5 +92,13 @@ export function resultPhaseSchema(
     const list = read(root, args, context, info);
     return Array.isArray(list) ? list.map((item, index) => withNam(item, args.nams[index])) : list;
   };
-  return applyMiddleware(schema, shieldMiddleware);
+  const shielded = applyMiddleware(schema, shieldMiddleware);
+  // The rule tree allows every field of these types outright: the shield's wrapper could only say
+  // yes, at the cost of a rule evaluation per field of every record of a panel.
+  for (const name of OPEN_TYPES) {
+    const type = shielded.getType(name);
+    if (!isObjectType(type)) continue;
+    for (const field of Object.values(type.getFields())) field.resolve = computedFields[name]?.[field.name] ?? read;
+  }
+  return shielded;
 }
