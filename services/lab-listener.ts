@@ -47,7 +47,8 @@ export async function startLabListeners(deps: LabListenerDeps): Promise<LabListe
   };
   try {
     for (const source of labSources) {
-      const receiver = await startMllpReceiver({ source, store, xref, logger, host: config.host });
+      // MLLP_* limits (idle time, connection cap, message size, time to finish a message); TLS and allowedSenders come with the source.
+      const receiver = await startMllpReceiver({ source, store, xref, logger, host: config.host, ...config.mllp });
       receivers.push(receiver);
       ports.set(source.id, receiver.port);
       deps.progress?.(`lab listener ${source.id}: MLLP on ${config.host}:${receiver.port}`);

@@ -2,7 +2,8 @@
 export { buildAck, type AckOutcome } from './ack';
 export { createLabSource } from './lab-source';
 export { LabStore, type LabMessageStore, type SaveOutcome } from './lab-store';
-export { MllpDeframer, frame, charsetOf } from './mllp';
+export { MllpDeframer, frame } from './mllp';
+export { charsetOf, decodeMessage } from './charset';
 export { readOru, type OruMessage, type OruOutcome, type PatientResults } from './oru';
 export type { LabObservation } from './obx';
 export type { OruPatient } from './pid';

@@ -13,15 +13,24 @@
 export const VT = 0x0b;
 export const FS = 0x1c;
 export const CR = 0x0d;
+const LF = 0x0a;
 
-/** Big enough for a report with an embedded PDF (OBX-5 ED), small enough to bound memory per connection. */
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** The default of MLLP_MAX_FRAME_BYTES (lib/config.ts): a report with an embedded PDF (OBX-5 ED) fits. */
+export const DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 export interface DeframerEvents {
   /** One complete payload, without VT and FS CR. */
   frame(payload: Buffer): void;
-  /** Bytes thrown away: outside any block (noise), a block cut short by a new VT (restart), or a block too large. */
-  discard(kind: 'noise' | 'restart' | 'oversize', bytes: number): void;
+  /** Bytes thrown away: outside any block (noise), or a block cut short by a new VT (restart). */
+  discard(kind: 'noise' | 'restart', bytes: number): void;
+  /** A VT opened a block (a receiver times how long it stays open). */
+  begin?(): void;
+  /**
+   * A block grew past the cap. Given: its first segment (MSH, so that the NAK can name the
+   * message), empty when no CR came within the bytes kept. The deframer then reads nothing more:
+   * the rest of that block is unread, so where the next block starts cannot be known.
+   */
+  oversize?(header: Buffer): void;
 }
 
 export class MllpDeframer {
@@ -31,15 +40,17 @@ export class MllpDeframer {
   /** The CR that should follow FS; not counted as noise. */
   private expectCr = false;
   private noise = 0;
+  private halted = false;
 
   constructor(
     private readonly events: DeframerEvents,
+    /** Most bytes kept for one block: never more is buffered. */
     private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
   ) {}
 
   push(data: Buffer): void {
     let i = 0;
-    while (i < data.length) {
+    while (i < data.length && !this.halted) {
       if (!this.inside) {
         if (this.expectCr) {
           this.expectCr = false;
@@ -66,32 +77,42 @@ export class MllpDeframer {
         i = restart + 1;
         continue;
       }
-      this.append(data.subarray(i, stop));
+      if (!this.append(data.subarray(i, stop))) break;
       if (end < 0) break;
       // FS ends the block; emit now rather than wait for the CR, which may come in the next chunk.
-      if (this.inside) this.emit();
+      this.emit();
       i = end + 1;
     }
     this.flushNoise();
+  }
+
+  /** Reads nothing more: a block under way is dropped, bytes still coming are ignored. */
+  halt(): void {
+    this.halted = true;
+    this.parts = [];
+    this.size = 0;
+    this.inside = false;
   }
 
   private begin(): void {
     this.parts = [];
     this.size = 0;
     this.inside = true;
+    this.events.begin?.();
   }
 
-  private append(chunk: Buffer): void {
-    if (!this.inside || chunk.length === 0) return;
+  /** False when the block passed the cap (the deframer is then halted). */
+  private append(chunk: Buffer): boolean {
+    if (chunk.length === 0) return true;
     if (this.size + chunk.length > this.maxFrameBytes) {
-      this.events.discard('oversize', this.size + chunk.length);
-      this.parts = [];
-      this.size = 0;
-      this.inside = false;
-      return;
+      const header = headerOf(Buffer.concat([...this.parts, chunk.subarray(0, this.maxFrameBytes - this.size)]));
+      this.halt();
+      this.events.oversize?.(header);
+      return false;
     }
     this.parts.push(chunk);
     this.size += chunk.length;
+    return true;
   }
 
   private emit(): void {
@@ -104,9 +125,17 @@ export class MllpDeframer {
   }
 
   private flushNoise(): void {
-    if (this.noise > 0) this.events.discard('noise', this.noise);
+    if (this.noise > 0 && !this.halted) this.events.discard('noise', this.noise);
     this.noise = 0;
   }
+}
+
+/** The first segment of a block (past any CR/LF before it), copied; empty when it did not end within the bytes. */
+function headerOf(bytes: Buffer): Buffer {
+  let start = 0;
+  while (bytes[start] === CR || bytes[start] === LF) start++;
+  const end = bytes.indexOf(CR, start);
+  return end < 0 ? Buffer.alloc(0) : Buffer.from(bytes.subarray(start, end));
 }
 
 /** Wraps a payload in an MLLP block. */
@@ -114,13 +143,3 @@ export function frame(payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from([VT]), payload, Buffer.from([FS, CR])]);
 }
 
-/**
- * The payload's character set from MSH-18 (v2.5.1 Ch. 2 §2.15.9.18, table 0211): ISO 8859-1 when
- * the sender says so, UTF-8 otherwise (ASCII is a subset). Read before decoding: MSH is ASCII.
- */
-export function charsetOf(payload: Buffer): 'latin1' | 'utf8' {
-  const firstSegment = payload.subarray(0, Math.max(0, payload.indexOf(CR))).toString('latin1') || payload.toString('latin1', 0, 2048);
-  if (!firstSegment.startsWith('MSH') || firstSegment.length < 4) return 'utf8';
-  const msh18 = firstSegment.split(firstSegment[3])[17] ?? '';
-  return /^8859\/1$/i.test(msh18.split(firstSegment[4] ?? '^')[0].trim()) ? 'latin1' : 'utf8';
-}

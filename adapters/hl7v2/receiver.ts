@@ -1,57 +1,93 @@
-import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { Hl7Message } from '@medplum/core';
-import type { Logger } from '../../lib/logger';
-import type { SourceConfig } from '../../lib/sources';
-import type { CrossReference } from '../port';
-import { buildAck, type AckOutcome } from './ack';
-import type { LabMessageStore } from './lab-store';
-import { DEFAULT_MAX_FRAME_BYTES, MllpDeframer, charsetOf, frame } from './mllp';
-import { readOru, type OruMessage } from './oru';
-import { ErrorCode, reject } from './rejection';
+import tls from 'node:tls';
+import { answerFrame, answerOversize, type AnswerContext } from './answer';
+import { DEFAULT_MAX_FRAME_BYTES } from './mllp';
+import { serveMllpConnection, type ConnectionLimits, type MllpConnection } from './mllp-connection';
+import { isAllowedSender, senderAllowList } from './sender-allow-list';
+import { readTlsServerOptions } from './tls-server-options';
 
-export interface MllpReceiverOptions {
-  source: SourceConfig;
-  /** Stores each message (and PID-3's links, the locator entries) in one transaction with others; ./lab-store.ts. */
-  store: LabMessageStore;
-  /** Gives MR-only messages the NAM the cross-reference already knows for their MR. */
-  xref: Pick<CrossReference, 'namFor'>;
-  logger: Logger;
+export interface MllpReceiverOptions extends AnswerContext, Partial<ListenerLimits> {
   /** Interface to listen on; all of them when unset. */
   host?: string;
   /** Overrides source.port (0: any free port, for tests). */
   port?: number;
-  maxFrameBytes?: number;
 }
+
+/** lib/config.ts `mllp`, field for field (MLLP_* variables). */
+export interface ListenerLimits extends ConnectionLimits {
+  /** Connections open at once; one more is refused at once, unread. 0: no cap. */
+  maxConnections: number;
+}
+
+/** The defaults of lib/config.ts, for callers that pass none. */
+const DEFAULT_LIMITS: ListenerLimits = { idleTimeoutMs: 120_000, maxConnections: 32, maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, frameTimeoutMs: 30_000 };
 
 export interface MllpReceiver {
   port: number;
-  /** Stops accepting, lets each connection finish the message it is storing, then closes them. */
+  /**
+   * Graceful shutdown (SIGTERM): stops accepting; each connection answers (stores and
+   * acknowledges) the messages it has received, abandons one still arriving, then closes.
+   */
   close(): Promise<void>;
 }
 
-/** Past this many messages waiting on one connection we stop reading from it until it drains. */
-const PAUSE_AT = 64;
-
 /**
- * The MLLP listener of one lab source (HL7 v2.5.1 Appendix C, original acknowledgment mode
- * Ch. 2 §2.9.2): each message is validated, stored (the store writes the messages of all
- * connections arriving together in one transaction), and only after that commit acknowledged AA.
- * Messages of one connection are handled in the order they came, one at a time, so ACKs go back in
- * order. Logs name the source, a hash of the control id and the outcome, never content.
+ * The MLLP listener of one lab source (HL7 v2.5.1 Appendix C): plain TCP or TLS (sources file
+ * `tls`), open to the senders of `allowedSenders` only when it is set, at most `maxConnections` at
+ * once. A refused connection is closed before anything is read from it, and counted in the log
+ * (source id, count; for an unknown sender its address, which is a lab system's, not a person's).
+ * Each connection is served by ./mllp-connection.ts, each message answered by ./answer.ts.
+ * TLS files are read here, at start: a bad one stops the start, naming the source and the field.
  */
 export async function startMllpReceiver(options: MllpReceiverOptions): Promise<MllpReceiver> {
   const { source, logger } = options;
-  const connections = new Set<{ socket: net.Socket; idle: () => Promise<void> }>();
-  const server = net.createServer((socket) => {
-    const connection = serve(socket, options);
+  const limits = limitsOf(options);
+  if (!(limits.maxFrameBytes > 0)) throw new Error(`source ${source.id}: maxFrameBytes must be a positive number of bytes`);
+  const allowed = source.allowedSenders ? senderAllowList(source.allowedSenders) : undefined;
+  // Handshakes come from sockets we hand over (tls.Server 'connection'), after our own checks.
+  const tlsServer = source.tls ? tls.createServer({ ...readTlsServerOptions(source), handshakeTimeout: limits.idleTimeoutMs || DEFAULT_LIMITS.idleTimeoutMs }) : undefined;
+  const answers = {
+    frame: (payload: Buffer) => answerFrame(payload, options),
+    oversize: (header: Buffer) => answerOversize(header, limits.maxFrameBytes, options),
+  };
+  const connections = new Set<MllpConnection>();
+  /** Accepted TCP sockets, TLS handshakes under way included (close() ends those). */
+  const sockets = new Set<net.Socket>();
+  const refused = { cap: 0, sender: 0 };
+  let stopping = false;
+
+  const serve = (socket: net.Socket) => {
+    if (stopping) return void socket.destroy();
+    const connection = serveMllpConnection(socket, answers, limits, { source: source.id, logger });
     connections.add(connection);
-    socket.on('close', () => connections.delete(connection));
+    socket.once('close', () => connections.delete(connection));
+  };
+
+  const server = net.createServer((socket) => {
+    if (allowed && !isAllowedSender(allowed, socket)) {
+      socket.destroy();
+      refused.sender++;
+      logger.warn({ source: source.id, peer: socket.remoteAddress, refused: refused.sender }, 'mllp connection refused: sender not in allowedSenders');
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (!tlsServer) return serve(socket);
+    socket.on('error', (error: NodeJS.ErrnoException) => logger.debug({ source: source.id, code: error.code }, 'mllp connection error'));
+    tlsServer.emit('connection', socket);
   });
-  const port = options.port ?? source.port ?? 0;
+  // net.Server closes a connection past maxConnections itself, before any read, and says 'drop'.
+  if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
+  server.on('drop', () => {
+    refused.cap++;
+    logger.warn({ source: source.id, limit: limits.maxConnections, refused: refused.cap }, 'mllp connection refused: connection cap reached');
+  });
+  tlsServer?.on('secureConnection', serve);
+  tlsServer?.on('tlsClientError', (error: NodeJS.ErrnoException) => logger.warn({ source: source.id, code: error.code }, 'mllp TLS handshake refused'));
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, options.host, () => {
+    server.listen(options.port ?? source.port ?? 0, options.host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -60,106 +96,16 @@ export async function startMllpReceiver(options: MllpReceiverOptions): Promise<M
   return {
     port: (server.address() as net.AddressInfo).port,
     async close() {
+      stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(
-        [...connections].map(async ({ socket, idle }) => {
-          await idle();
-          // end() flushes the last ACK; destroy() alone could drop it.
-          await new Promise<void>((resolve) => {
-            socket.end(resolve);
-            setTimeout(resolve, 1000).unref();
-          });
-          socket.destroy();
-        }),
-      );
+      await Promise.all([...connections].map((connection) => connection.close()));
+      for (const socket of sockets) socket.destroy();
       await closed;
     },
   };
 }
 
-/** One connection: frames in, one handled message at a time, ACK frames out. */
-function serve(socket: net.Socket, options: MllpReceiverOptions) {
-  const { source, logger } = options;
-  let queue = Promise.resolve();
-  let waiting = 0;
-  const deframer = new MllpDeframer(
-    {
-      frame(payload) {
-        waiting++;
-        if (waiting >= PAUSE_AT) socket.pause();
-        queue = queue.then(async () => {
-          const charset = charsetOf(payload);
-          const ack = await handle(payload.toString(charset), options);
-          if (!socket.destroyed) socket.write(frame(Buffer.from(`${ack.toString()}\r`, charset)));
-          if (--waiting < PAUSE_AT / 4 && socket.isPaused()) socket.resume();
-        });
-      },
-      discard(kind, bytes) {
-        logger.warn({ source: source.id, kind, bytes }, 'mllp bytes outside a message discarded');
-      },
-    },
-    options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-  );
-  socket.on('data', (data: Buffer) => deframer.push(data));
-  socket.on('error', (error: NodeJS.ErrnoException) => logger.debug({ source: source.id, code: error.code }, 'mllp connection error'));
-  return { socket, idle: () => queue };
+function limitsOf(options: Partial<ListenerLimits>): ListenerLimits {
+  const pick = (key: keyof ListenerLimits) => options[key] ?? DEFAULT_LIMITS[key];
+  return { idleTimeoutMs: pick('idleTimeoutMs'), maxConnections: pick('maxConnections'), maxFrameBytes: pick('maxFrameBytes'), frameTimeoutMs: pick('frameTimeoutMs') };
 }
-
-/** Validate, store, answer. Never throws: every path ends in an ACK. */
-async function handle(text: string, options: MllpReceiverOptions): Promise<Hl7Message> {
-  const { source, logger } = options;
-  let message: Hl7Message | undefined;
-  const answer = (outcome: AckOutcome, fields: Record<string, unknown> = {}) => {
-    const controlId = message?.header.getField(10)?.toString();
-    const level = outcome.ackCode === 'AA' ? 'info' : 'warn';
-    logger[level](
-      { source: source.id, control: controlId ? digest(controlId) : undefined, ack: outcome.ackCode, ...(outcome.ackCode !== 'AA' ? { error: outcome.errorCode, reason: outcome.reason } : {}), ...fields },
-      'lab message',
-    );
-    return buildAck(message, outcome, source.timeZone);
-  };
-  try {
-    message = Hl7Message.parse(text.replace(/^[\r\n]+/, ''));
-  } catch {
-    return answer(reject('AR', ErrorCode.SEGMENT_SEQUENCE, 'the message does not start with MSH'));
-  }
-  try {
-    const read = readOru(message, source);
-    if (!read.ok) return answer(read.rejection);
-    await fillNamsFromXref(read.message, options);
-    let saved;
-    try {
-      saved = await options.store.saveMessage(source.id, read.message);
-    } catch (error) {
-      // Never AA without the rows on disk: AE so the sender keeps the message and sends it again.
-      return answer(reject('AE', ErrorCode.INTERNAL, 'the message could not be stored; send it again'), { failure: failureOf(error) });
-    }
-    if (saved === 'conflict') return answer(reject('AE', ErrorCode.DUPLICATE_KEY, 'MSH-10 was already used by this sender for another message', { segment: 'MSH', sequence: 1, field: 10 }));
-    const results = read.message.patients.reduce((n, p) => n + p.results.length, 0);
-    return answer({ ackCode: 'AA', text: saved === 'duplicate' ? 'already received; stored once' : 'OK' }, { results, duplicate: saved === 'duplicate' });
-  } catch (error) {
-    return answer(reject('AE', ErrorCode.INTERNAL, 'the message could not be processed; send it again'), { failure: failureOf(error) });
-  }
-}
-
-/**
- * An MR-only group whose MR the cross-reference already knows is stored with that NAM. When its MRs
- * point at different people, or the index cannot answer, it is stored under the MRs alone: nothing
- * is lost, and the read side can still find it by local id.
- */
-async function fillNamsFromXref(message: OruMessage, { source, xref, logger }: MllpReceiverOptions): Promise<void> {
-  for (const group of message.patients) {
-    if (group.patient.nam || group.patient.localIds.length === 0) continue;
-    try {
-      const nams = new Set((await Promise.all(group.patient.localIds.map((id) => xref.namFor(source.id, id)))).filter((n): n is string => !!n));
-      if (nams.size === 1) group.patient = { ...group.patient, nam: [...nams][0] };
-    } catch (error) {
-      logger.warn({ source: source.id, failure: failureOf(error) }, 'cross-reference lookup failed; results kept under the local id');
-    }
-  }
-}
-
-const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 12);
-
-/** A loggable name for an error: a driver's code or the class, never its message (it may quote values). */
-const failureOf = (error: unknown) => (error as { code?: string })?.code ?? (error as Error)?.name ?? 'Error';

@@ -5,12 +5,17 @@
  * a name from the message.
  */
 
-/** HL7 table 0357 (message error condition codes) as used in ERR-3. */
+/**
+ * HL7 table 0357 (message error condition codes) as used in ERR-3. 104 "Value too long" was added
+ * to the table in v2.7; ERR-3 is a CWE in v2.5.1 (§2.15.5.3), so a later code of the same table may
+ * be sent, and v2.5.1's table has no code for a message too long.
+ */
 export const ErrorCode = {
   SEGMENT_SEQUENCE: 100,
   REQUIRED_FIELD_MISSING: 101,
   DATA_TYPE: 102,
   TABLE_VALUE_NOT_FOUND: 103,
+  VALUE_TOO_LONG: 104,
   UNSUPPORTED_MESSAGE_TYPE: 200,
   UNSUPPORTED_EVENT: 201,
   UNSUPPORTED_PROCESSING_ID: 202,
@@ -26,6 +31,7 @@ export const ERROR_TEXT: Record<ErrorCode, string> = {
   101: 'Required field missing',
   102: 'Data type error',
   103: 'Table value not found',
+  104: 'Value too long',
   200: 'Unsupported message type',
   201: 'Unsupported event code',
   202: 'Unsupported processing id',

@@ -1,4 +1,4 @@
-import { MllpDeframer, charsetOf, frame } from '../../adapters/hl7v2/mllp';
+import { MllpDeframer, frame } from '../../adapters/hl7v2/mllp';
 
 const VT = '\x0b';
 const END = '\x1c\r';
@@ -6,9 +6,14 @@ const END = '\x1c\r';
 function deframe(chunks: (string | Buffer)[], maxFrameBytes?: number) {
   const frames: string[] = [];
   const discarded: { kind: string; bytes: number }[] = [];
-  const deframer = new MllpDeframer({ frame: (p) => frames.push(p.toString('utf8')), discard: (kind, bytes) => discarded.push({ kind, bytes }) }, maxFrameBytes);
+  const oversize: string[] = [];
+  let begun = 0;
+  const deframer = new MllpDeframer(
+    { frame: (p) => frames.push(p.toString('utf8')), discard: (kind, bytes) => discarded.push({ kind, bytes }), begin: () => begun++, oversize: (header) => oversize.push(header.toString('utf8')) },
+    maxFrameBytes,
+  );
   for (const chunk of chunks) deframer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-  return { frames, discarded };
+  return { frames, discarded, oversize, begun, deframer };
 }
 
 describe('MLLP framing (VT ... FS CR)', () => {
@@ -19,7 +24,7 @@ describe('MLLP framing (VT ... FS CR)', () => {
   it('a frame split across chunks, even between FS and CR, is one message, delivered at FS', () => {
     const { frames, discarded } = deframe([`${VT}MSH|`, 'hello\x1c']);
     expect(frames).toEqual(['MSH|hello']);
-    expect(deframe([`${VT}MSH|`, 'hello\x1c', '\r', `${VT}MSH|2${END}`])).toEqual({ frames: ['MSH|hello', 'MSH|2'], discarded });
+    expect(deframe([`${VT}MSH|`, 'hello\x1c', '\r', `${VT}MSH|2${END}`])).toMatchObject({ frames: ['MSH|hello', 'MSH|2'], discarded });
   });
 
   it('noise bytes between two frames are discarded and counted; the second message is kept', () => {
@@ -37,10 +42,30 @@ describe('MLLP framing (VT ... FS CR)', () => {
     expect(discarded).toEqual([{ kind: 'restart', bytes: 7 }]);
   });
 
-  it('a frame larger than the limit is dropped; the next one is kept', () => {
-    const { frames, discarded } = deframe([`${VT}MSH|${'x'.repeat(50)}`, `${'y'.repeat(50)}${END}${VT}MSH|ok${END}`], 64);
-    expect(frames).toEqual(['MSH|ok']);
-    expect(discarded[0].kind).toBe('oversize');
+  it('a frame larger than the limit is reported with its MSH segment, and nothing after it is read', () => {
+    const { frames, oversize } = deframe([`${VT}MSH|^~\\&|LAB\rOBX|${'x'.repeat(50)}`, `${'y'.repeat(50)}${END}${VT}MSH|ok${END}`], 64);
+    expect(oversize).toEqual(['MSH|^~\\&|LAB']);
+    expect(frames).toEqual([]);
+  });
+
+  it('a frame over the limit whose first segment did not end within it is reported without a header', () => {
+    expect(deframe([`${VT}MSH|${'x'.repeat(100)}`], 64).oversize).toEqual(['']);
+  });
+
+  it('a frame of exactly the limit is delivered', () => {
+    const payload = `MSH|${'x'.repeat(60)}`;
+    expect(deframe([`${VT}${payload}${END}`], 64)).toMatchObject({ frames: [payload], oversize: [] });
+  });
+
+  it('tells when a frame begins, at each VT', () => {
+    expect(deframe([`${VT}MSH|1${END}${VT}MSH|`, `2${END}`]).begun).toBe(2);
+  });
+
+  it('after halt() a frame under way is dropped and nothing more is delivered', () => {
+    const { deframer, frames } = deframe([`${VT}MSH|under way`]);
+    deframer.halt();
+    deframer.push(Buffer.from(`${END}${VT}MSH|next${END}`));
+    expect(frames).toEqual([]);
   });
 
   it('keeps multi-byte UTF-8 characters split across chunks', () => {
@@ -51,11 +76,5 @@ describe('MLLP framing (VT ... FS CR)', () => {
 
   it('frame() wraps a payload in VT and FS CR', () => {
     expect([...frame(Buffer.from('MSH|x'))]).toEqual([0x0b, ...Buffer.from('MSH|x'), 0x1c, 0x0d]);
-  });
-
-  it('reads the character set from MSH-18: ISO 8859-1 when said, UTF-8 otherwise', () => {
-    expect(charsetOf(Buffer.from('MSH|^~\\&|A|B|C|D|20250101||ORU^R01|1|P|2.5.1||||||8859/1\rPID|', 'latin1'))).toBe('latin1');
-    expect(charsetOf(Buffer.from('MSH|^~\\&|A|B|C|D|20250101||ORU^R01|1|P|2.5.1||||||UNICODE UTF-8\rPID|'))).toBe('utf8');
-    expect(charsetOf(Buffer.from('MSH|^~\\&|A|B\rPID|'))).toBe('utf8');
   });
 });

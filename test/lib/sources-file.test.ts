@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_NAM_SYSTEM, parseSources, readSourcesFile } from '../../lib/sources';
 
 const defaults = { timeZone: 'America/Montreal' };
+const lab = { id: 'lab-1', name: 'Laboratoire A', domain: 'LAB_RESULTS', protocol: 'hl7v2-mllp', port: 4130 };
 const pharmacy = { id: 'pharm-1', name: 'Pharmacie A', domain: 'MEDICATIONS', protocol: 'fhir-r4', url: 'http://pharm.example/fhir/', region: 'Montréal', area: 'Centre', patientId: 'nam' };
 
 describe('the sources file', () => {
@@ -43,5 +46,69 @@ describe('the sources file', () => {
 
   test('patientId is nam or local', () => {
     expect(() => parseSources({ sources: [{ ...pharmacy, patientId: 'mrn' }] }, defaults)).toThrow(/patientId must be/);
+  });
+
+  describe('MLLP over TLS (tls)', () => {
+    const tls = { certFile: '/etc/qhr/listener.crt', keyFile: '/etc/qhr/listener.key', caFile: '/etc/qhr/lab-ca.crt', requireClientCert: true };
+
+    test('a lab source may name its certificate, key and client CA', () => {
+      expect(parseSources({ sources: [{ ...lab, tls }] }, defaults)[0].tls).toEqual(tls);
+    });
+
+    test('requireClientCert defaults to false', () => {
+      expect(parseSources({ sources: [{ ...lab, tls: { certFile: '/c.pem', keyFile: '/k.pem' } }] }, defaults)[0].tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem', requireClientCert: false });
+    });
+
+    test('relative paths start at the sources file\'s folder', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sources-'));
+      try {
+        writeFileSync(join(dir, 'sources.json'), JSON.stringify({ sources: [{ ...lab, tls: { certFile: 'tls/listener.crt', keyFile: 'tls/listener.key' } }] }));
+        expect(readSourcesFile(join(dir, 'sources.json'), defaults)[0].tls).toMatchObject({ certFile: join(dir, 'tls/listener.crt'), keyFile: join(dir, 'tls/listener.key') });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('a missing certificate or key is refused, naming the entry and the field', () => {
+      expect(() => parseSources({ sources: [{ ...lab, tls: { ...tls, keyFile: undefined } }] }, defaults)).toThrow('sources[0].tls.keyFile must be a file path');
+      expect(() => parseSources({ sources: [{ ...lab, tls: { ...tls, certFile: undefined } }] }, defaults)).toThrow('sources[0].tls.certFile must be a file path');
+      expect(() => parseSources({ sources: [{ ...lab, tls: { ...tls, certFile: ' ' } }] }, defaults)).toThrow('sources[0].tls.certFile must be a file path');
+    });
+
+    test('requireClientCert without a CA to check against is refused', () => {
+      expect(() => parseSources({ sources: [{ ...lab, tls: { ...tls, caFile: undefined } }] }, defaults)).toThrow(/sources\[0\]\.tls\.caFile is required with requireClientCert/);
+    });
+
+    test('a client CA without requireClientCert is refused: it would protect nothing', () => {
+      expect(() => parseSources({ sources: [{ ...lab, tls: { ...tls, requireClientCert: false } }] }, defaults)).toThrow(/sources\[0\]\.tls\.caFile only serves to check client certificates/);
+      expect(() => parseSources({ sources: [{ ...lab, tls: { ...tls, requireClientCert: 'yes' } }] }, defaults)).toThrow('sources[0].tls.requireClientCert must be true or false');
+    });
+
+    test('a misspelt TLS setting is refused rather than ignored', () => {
+      expect(() => parseSources({ sources: [{ ...lab, tls: { ...tls, requireClientCerts: true } }] }, defaults)).toThrow(/sources\[0\]\.tls\.requireClientCerts is not a TLS setting/);
+    });
+
+    test('tls is for MLLP listeners only', () => {
+      expect(() => parseSources({ sources: [{ ...pharmacy, tls }] }, defaults)).toThrow('sources[0].tls: only an MLLP listener (protocol hl7v2-mllp) has it');
+    });
+  });
+
+  describe('senders allowed to connect (allowedSenders)', () => {
+    test('IPv4 and IPv6 addresses and CIDR ranges are accepted', () => {
+      const allowedSenders = ['10.1.2.0/24', '192.168.0.7', '::1', 'fd00:1::/32'];
+      expect(parseSources({ sources: [{ ...lab, allowedSenders }] }, defaults)[0].allowedSenders).toEqual(allowedSenders);
+    });
+
+    test.each([['10.1.2.0/33'], ['10.1.2'], ['lab.example.org'], ['::1/129'], ['10.1.2.0/24/8'], ['fe80::1%eth0'], ['']])('%p is refused, naming its index', (entry) => {
+      expect(() => parseSources({ sources: [{ ...lab, allowedSenders: ['127.0.0.1', entry] }] }, defaults)).toThrow(/^sources\[0\]\.allowedSenders\[1\] must be an IPv4 or IPv6 address or CIDR range/);
+    });
+
+    test('an empty list is refused (it would refuse every sender)', () => {
+      expect(() => parseSources({ sources: [{ ...lab, allowedSenders: [] }] }, defaults)).toThrow(/sources\[0\]\.allowedSenders must be a non-empty list/);
+    });
+
+    test('allowedSenders is for MLLP listeners only', () => {
+      expect(() => parseSources({ sources: [{ ...pharmacy, allowedSenders: ['10.0.0.1'] }] }, defaults)).toThrow('sources[0].allowedSenders: only an MLLP listener (protocol hl7v2-mllp) has it');
+    });
   });
 });
