@@ -1,6 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Config, SubgraphName } from '../lib/config';
 import { maskError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -9,14 +8,18 @@ import { useAccessLog } from './audit/use-access-log';
 import { createAuthenticator } from './authenticate';
 import type { ConsentDecisions } from '../consent/decide';
 import { domainsFor, type Policy } from './consent/policy';
+import { failClosedConsent } from './consent/consent-unavailable';
 import { consentRules, NAM_OF } from './consent/rules';
 import { useConsent } from './consent/use-consent';
 import type { GatewayContext } from './context';
 import { EnforcingGateway } from './execution/enforcing-gateway';
 import { computed } from './execution/phase-schemas';
-import { depthLimit } from './limits';
+import { listenHttp } from './http-listener';
+import { queryLimitRules } from './limits';
+import { requestChecks } from './request-checks';
 import { sourceStatuses } from './source-statuses';
 import { SignedSubgraph } from './subgraph-client';
+import { tokenLimit } from './token-limit';
 
 export interface GatewayOptions {
   config: Config;
@@ -44,13 +47,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const statusesOf = sourceStatuses(config.sources);
   const services: SignedSubgraph[] = [];
   const authenticate = createAuthenticator(config.auth);
+  // A decision that cannot be taken (the database down or too slow) answers CONSENT_UNAVAILABLE, never a record.
+  const consent = failClosedConsent((providerId, nams) => options.consent.decide(providerId, nams), logger);
   const rules = consentRules({
     policy,
     async decide(context, nams) {
       const missing = nams.filter((nam) => !context.decisions.has(nam));
       if (missing.length === 0) return;
       context.decidedAt ??= new Date();
-      for (const [nam, decision] of await options.consent.decide(context.provider.id, missing)) {
+      for (const [nam, decision] of await consent.decide(context, context.provider.id, missing)) {
         context.decisions.set(nam, decision);
       }
     },
@@ -72,13 +77,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           Patient: { sources: (patient, _args, context: GatewayContext) => computed(statusesOf(patient[NAM_OF], context.sourceReports)) },
         },
       }),
+      consent.plugin,
       useAccessLog({ log: options.accessLog, logger }),
     ],
   );
+  const tokens = tokenLimit(config.limits.maxTokens);
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    validationRules: [depthLimit(8)],
-    formatError: (formatted) => maskError(formatted) as never,
+    // Every limit refuses before a plan is made: tokens while parsing, depth, aliases and cost as
+    // validation rules, the people cap and malformed operations or variables once the operation is known.
+    parseOptions: tokens.parseOptions,
+    validationRules: queryLimitRules(config.limits),
+    plugins: [tokens.plugin, requestChecks({ maxPeople: config.maxPatientsPerRequest })],
+    formatError: (formatted, error) => maskError(formatted, tokens.refusalFor(error) ?? error) as never,
     includeStacktraceInErrorResponses: false,
     // bin/start.ts owns SIGINT/SIGTERM and stops every part in order; Apollo must not race it.
     stopOnTerminationSignals: false,
@@ -86,9 +97,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: true,
     logger: logger.child({ component: 'apollo-server' }),
   });
-  const { url } = await startStandaloneServer(server, {
-    listen: { host: config.host, port: config.port },
-    context: async ({ req }): Promise<GatewayContext> => {
+  const { url } = await listenHttp(server, {
+    host: config.host,
+    port: config.port,
+    logger,
+    context: async (req): Promise<GatewayContext> => {
       const provider = await authenticate(req.headers.authorization);
       return {
         provider,

@@ -26,7 +26,10 @@ export interface GatewayServiceDeps {
 export async function startGatewayService(deps: GatewayServiceDeps): Promise<RunningGateway & { accessLog: AccessLog }> {
   const { config, logger, db } = deps;
   const register = new RefusalRegister(db);
-  const accessLog = new AccessLog(db);
+  // config.audit: the links are keyed and the heads checkpointed outside the database (issue #8 §5).
+  const accessLog = new AccessLog(db, config.audit, {
+    onCheckpointError: (chain, error) => logger.error({ chain, failure: error.name, code: (error as NodeJS.ErrnoException).code }, 'access log checkpoint failed; retried at the next interval'),
+  });
   for (const store of [register, accessLog]) await store.migrate();
   const gateway = await startGateway({
     config,
@@ -37,7 +40,15 @@ export async function startGatewayService(deps: GatewayServiceDeps): Promise<Run
     consent: new ConsentDecisions(db),
     accessLog,
   });
-  return { ...gateway, accessLog };
+  return {
+    ...gateway,
+    accessLog,
+    // The writer stops after the last request: drained, then its head checkpointed a last time.
+    stop: async () => {
+      await gateway.stop();
+      await accessLog.close();
+    },
+  };
 }
 
 /** `npm run gateway`: GATEWAY_INSTANCES workers on one address, each its own process. */
@@ -55,7 +66,7 @@ if (require.main === module) {
     const { openDb } = await import('../lib/db');
     runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger }) => {
       requireSubgraphSecret(process.env, 'the gateway');
-      const db = await openDb({ url: requireSharedDatabase(config, 'the gateway'), schema: config.dbSchema });
+      const db = await openDb({ url: requireSharedDatabase(config, 'the gateway'), schema: config.dbSchema, settings: config.db, service: 'gateway', logger });
       const gateway = await startGatewayService({ config, logger, db });
       return {
         describe: [`gateway: ${gateway.url}`],

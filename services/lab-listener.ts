@@ -67,7 +67,7 @@ if (require.main === module) {
     const { openDb } = await import('../lib/db');
     const { openAnswerCacheFor } = await import('./answer-cache');
     runService('lab listener', async ({ config, logger, say }) => {
-      const db = await openDb({ url: requireSharedDatabase(config, 'the lab listener'), schema: config.dbSchema });
+      const db = await openDb({ url: requireSharedDatabase(config, 'the lab listener'), schema: config.dbSchema, settings: config.db, service: 'lab-listener', logger });
       // The subgraphs' cache (Redis with CACHE_KEY): a stored result makes their cached answers stale at once.
       const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
       const listeners = await startLabListeners({ config, logger, db, invalidation: cache, progress: say });

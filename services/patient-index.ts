@@ -28,7 +28,7 @@ export async function startPatientIndexService(deps: PatientIndexServiceDeps): P
   const registry = new Registry(db);
   const locator = new RecordLocator(db);
   const register = new RefusalRegister(db);
-  const accessLog = new AccessLog(db);
+  const accessLog = new AccessLog(db, config.audit);
   for (const store of [registry, new XrefStore(db), locator, register, accessLog]) await store.migrate();
   if (config.registryFile) {
     const report = await registry.importFileIfChanged(config.registryFile, (rows) => deps.progress?.(`registry: ${rows} rows read…`));

@@ -53,7 +53,7 @@ if (require.main === module) {
     const { openDb } = await import('../lib/db');
     const { openAnswerCacheFor } = await import('./answer-cache');
     runService('roster reader', async ({ config, logger, say }) => {
-      const db = await openDb({ url: requireSharedDatabase(config, 'the roster reader'), schema: config.dbSchema });
+      const db = await openDb({ url: requireSharedDatabase(config, 'the roster reader'), schema: config.dbSchema, settings: config.db, service: 'roster-reader', logger });
       const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
       const reader = await createRosterReader({ config, logger, db, invalidation: cache });
       reader.start();

@@ -52,14 +52,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     const dbSchema = options.dbSchema ?? config.dbSchema;
-    const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: dbSchema });
+    const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, schema: dbSchema, settings: config.db, service: 'stack', logger });
     stops.push({ what: 'database', stop: () => db.close() });
     progress(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${config.dataDir ?? 'in memory'})`}`);
+    // Lab ingestion writes through connections of its own, so however many messages are being
+    // stored, record reads keep theirs (issue #8 §2). PGlite is one connection in one process: shared.
+    const ingestionDb = db.kind === 'postgres' ? await openDb({ url: config.databaseUrl, schema: dbSchema, settings: config.db, service: 'lab-listener', logger }) : db;
+    if (ingestionDb !== db) stops.push({ what: 'ingestion database', stop: () => ingestionDb.close() });
 
     const cache = await openAnswerCacheFor(config, logger, { oneProcess: true, prefix: dbSchema ? `${dbSchema}:` : '', say: progress });
     stops.push({ what: 'answer cache', stop: () => cache.close() });
 
-    const labs = await startLabListeners({ config, logger, db, invalidation: cache, progress });
+    const labs = await startLabListeners({ config, logger, db: ingestionDb, invalidation: cache, progress });
     stops.push({ what: 'lab listeners', stop: labs.stop });
 
     // The first roster reads finish before the subgraphs take their first coverage snapshot, so the

@@ -19,7 +19,7 @@ if (!SUBGRAPH_NAMES.includes(name)) {
 
 runService(`subgraph ${name}`, async ({ config, logger, say }) => {
   requireSubgraphSecret(process.env, `the ${name} subgraph`);
-  const db = await openDb({ url: requireSharedDatabase(config, `the ${name} subgraph`), schema: config.dbSchema });
+  const db = await openDb({ url: requireSharedDatabase(config, `the ${name} subgraph`), schema: config.dbSchema, settings: config.db, service: name, logger });
   if (name === 'patient-index') {
     const index = await startPatientIndexService({ config, logger, db, progress: say });
     return { describe: [`subgraph ${name}: ${index.url}`], stop: () => index.stop().then(() => db.close()) };

@@ -4,9 +4,10 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
-import { maskError, unauthenticated } from '../lib/errors';
+import { unauthenticated } from '../lib/errors';
 import { INTERNAL_HEADER, verifyInternalToken, type Caller } from '../lib/internal-token';
 import type { Logger } from '../lib/logger';
+import { formatSubgraphError } from './service-unavailable';
 
 /** What every subgraph resolver receives: who the gateway acts for, and per-request state. */
 export interface BaseContext {
@@ -46,7 +47,7 @@ export async function serveSubgraph<Context extends BaseContext>(
     schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
     // No federated traces: they would carry timings and paths of patient data to the gateway for nothing.
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.finish ? [useFinish(definition.finish)] : [])],
-    formatError: (formatted) => maskError(formatted) as never,
+    formatError: (formatted, error) => formatSubgraphError(formatted, error, logger) as never,
     includeStacktraceInErrorResponses: false,
     // bin/start.ts owns SIGINT/SIGTERM and stops every part in order; Apollo must not race it.
     stopOnTerminationSignals: false,
