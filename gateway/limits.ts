@@ -1,37 +1,40 @@
-import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
-import { ErrorCode } from '../lib/errors';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import type { ValidationContext, ValidationRule } from 'graphql';
+import type { Config } from '../lib/config';
+import { queryTooComplex } from '../lib/errors';
 
 /**
- * Query depth as a validation rule (Medplum/graphql-depth-limit style): the contract's deepest
- * path is 4 levels (patient > medications > pharmacy > name), so anything deeper is either a
- * mistake or an attempt to make the planner work hard. Fragments are followed, cycles stopped.
+ * How much a query costs (graphql-armor's model: a field with sub-fields costs `objectCost` plus
+ * `depthCostFactor` times its sub-fields, a leaf `scalarCost`). Objects are what fan out to the
+ * sources: a Patient's domain lists (each one asks every source of its domain), their facilities,
+ * Patient.sources. Priced at 100 against 1 for a leaf, a patient with every domain and every field
+ * costs about 1,500, so three such patients fit under the default 5,000 and thousands never do;
+ * a panel asking a few fields of each record costs a few hundred. The people a `patients` field
+ * asks are counted apart (gateway/people-cap.ts): validation does not see variables.
  */
-export function depthLimit(maxDepth: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    }
-    const depthOf = (selectionSet: SelectionSetNode | undefined, seen: Set<string>): number => {
-      if (!selectionSet) return 0;
-      let deepest = 0;
-      for (const selection of selectionSet.selections) {
-        // Introspection is deep by nature and reads the schema, not records.
-        if (selection.kind === Kind.FIELD && selection.name.value.startsWith('__')) continue;
-        if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, seen) : 1);
-        else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
-        else if (!seen.has(selection.name.value)) {
-          deepest = Math.max(deepest, depthOf(fragments.get(selection.name.value)?.selectionSet, new Set([...seen, selection.name.value])));
-        }
-      }
-      return deepest;
-    };
-    return {
-      OperationDefinition(node) {
-        if (depthOf(node.selectionSet, new Set()) > maxDepth) {
-          context.reportError(new GraphQLError(`The query is deeper than ${maxDepth} levels.`, { nodes: [node], extensions: { code: ErrorCode.BAD_USER_INPUT } }));
-        }
-      },
-    };
-  };
+export const COST_MODEL = { objectCost: 100, scalarCost: 1, depthCostFactor: 1 } as const;
+
+/**
+ * Depth, aliases and cost as validation rules (Medplum style), from graphql-armor: they run with
+ * graphql-js's own rules, before any plan is made or source asked. Fragments count as the fields
+ * they hold (flattened), so hiding depth or aliases in fragments gains nothing. Introspection
+ * (`__schema`) is not counted: an integrator's codegen must be able to read the schema.
+ * The token limit is applied while parsing (gateway/token-limit.ts).
+ */
+export function queryLimitRules(limits: Config['limits']): ValidationRule[] {
+  return [
+    maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ...refuse(`The query is nested deeper than ${limits.maxDepth} levels.`) }),
+    maxAliasesRule({ n: limits.maxAliases, ...refuse(`The query has more than ${limits.maxAliases} aliases; split it into several requests.`) }),
+    costLimitRule({ maxCost: limits.maxCost, ...COST_MODEL, flattenFragments: true, ...refuse(`The query costs more than ${limits.maxCost}; ask for fewer records or domains at once.`) }),
+  ] as ValidationRule[];
+}
+
+/**
+ * armor throws its error by default, which Apollo answers with a 500; reported to the validation
+ * context instead, it is a 400 with our code and our words (armor's would say "Syntax Error").
+ */
+function refuse(message: string) {
+  return { propagateOnRejection: false, onReject: [(context: ValidationContext | null) => context?.reportError(queryTooComplex(message))] };
 }

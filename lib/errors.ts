@@ -40,6 +40,9 @@ export const recordRefused = () =>
   graphError(ErrorCode.RECORD_REFUSED, 'This person refused to have a shared health record.');
 export const badUserInput = (why: string, argumentName?: string) =>
   graphError(ErrorCode.BAD_USER_INPUT, why, argumentName ? { argumentName } : {});
+/** A limit on the request's size was passed (issue #8 §4); the message names the limit, never what was asked. */
+export const queryTooComplex = (why: string) => graphError(ErrorCode.QUERY_TOO_COMPLEX, why);
+export const badRequest = (why: string) => graphError(ErrorCode.BAD_REQUEST, why);
 export const sourceUnavailable = (sourceIds: string[]) =>
   graphError(ErrorCode.SOURCE_UNAVAILABLE, 'A connected source did not answer; the field carries what the others sent.', {
     sources: sourceIds,
@@ -48,23 +51,65 @@ export const sourceUnavailable = (sourceIds: string[]) =>
 /** Messages that may reach a caller as they are; anything else is replaced (see maskError). */
 const callerSafeCodes = new Set<string>(Object.values(ErrorCode));
 
+interface FormattedError {
+  message: string;
+  extensions?: Record<string, unknown>;
+  path?: readonly (string | number)[];
+  locations?: readonly unknown[];
+}
+
 /**
  * Apollo `formatError` hook: keeps our registered errors, replaces anything else (a thrown
  * library error, a database message) with a generic one, and never lets a stack trace out.
+ * `error` is the error before formatting: when it is ours, or Apollo wrapped one of ours (a
+ * validation rule's QUERY_TOO_COMPLEX becomes its GRAPHQL_VALIDATION_FAILED), ours is what the
+ * caller gets.
  */
-export function maskError(formatted: { message: string; extensions?: Record<string, unknown>; path?: readonly (string | number)[]; locations?: readonly unknown[] }) {
+export function maskError(formatted: FormattedError, error?: unknown) {
+  const ours = registeredIn(error);
+  if (ours) formatted = { ...formatted, message: ours.message, extensions: { ...formatted.extensions, code: ours.extensions.code } };
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && callerSafeCodes.has(code) && code !== ErrorCode.INTERNAL) {
     // Only our own extension keys go out: not a subgraph's serviceName, not a stack, not an upstream body.
     const extensions: Record<string, unknown> = { code };
     for (const key of SAFE_EXTENSION_KEYS) if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
-    return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions };
+    return { message: withoutNams(formatted.message), path: formatted.path, locations: formatted.locations, extensions };
   }
   if (typeof code === 'string' && QUERY_ERROR_CODES.has(code)) {
-    // Validation messages quote the query, not data: safe to return, and needed by integrators.
-    return { message: formatted.message, locations: formatted.locations, extensions: { code } };
+    // Locations point at the fault; the words must not quote it: a NAM typed into a query is
+    // personal information, and graphql-js quotes the token it stumbled on.
+    return { message: withoutNams(queryErrorMessage(code, formatted.message)), locations: formatted.locations, extensions: { code } };
   }
   return { message: 'Internal error.', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL } };
+}
+
+/** Our registered error: the one given, or the one Apollo wrapped in its own as `originalError` (ValidationError...). */
+function registeredIn(error: unknown): GraphQLError | undefined {
+  for (const candidate of [error, error instanceof GraphQLError ? error.originalError : undefined]) {
+    if (candidate instanceof GraphQLError && callerSafeCodes.has(String(candidate.extensions.code))) return candidate;
+  }
+  return undefined;
+}
+
+function queryErrorMessage(code: string, message: string): string {
+  if (code === 'GRAPHQL_PARSE_FAILED') return 'The query is not valid GraphQL (see locations).';
+  if (code === 'GRAPHQL_VALIDATION_FAILED') return withoutValues(message);
+  return message;
+}
+
+/**
+ * graphql-js validation messages name the query's fields, types and variables (useful to an
+ * integrator) and print the values given (`found "TREM75561212"`, `non boolean value: …`): the
+ * printed value always ends the message, so it is cut, and a quoted word that is not a GraphQL
+ * name (a string value) is blanked.
+ */
+export function withoutValues(message: string): string {
+  return message.replace(/\b(found|value:)\s[\s\S]*$/, '$1 …').replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) => (/^\$?[[\]!_A-Za-z0-9.]+$/.test(inner) ? quoted : '"…"'));
+}
+
+/** Last line of defence: whatever path a message took, a NAM-shaped word never leaves in it. */
+function withoutNams(message: string): string {
+  return message.replace(/\b[A-Za-z]{4}\s?\d{4}\s?\d{4}\b/g, '…');
 }
 
 const SAFE_EXTENSION_KEYS = ['sources', 'argumentName', 'http'];

@@ -1,4 +1,5 @@
 import { SignJWT, base64url } from 'jose';
+import { developmentToken } from '../../bin/token';
 import { INTERNAL_HEADER, signInternalToken } from '../../lib/internal-token';
 import { startTestStack, TEST_JWT_SECRET, type TestStack } from '../support/stack';
 
@@ -43,6 +44,30 @@ describe('providers authenticate with a bearer JWT', () => {
   test('a token without a role is UNAUTHENTICATED', async () => {
     const noRole = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('MD-1').setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET));
     expect(codeOf((await stack.query(READ, {}, { token: noRole })).body)).toBe('UNAUTHENTICATED');
+  });
+
+  test('a token expiring in the year 9999 is UNAUTHENTICATED (HTTP 401)', async () => {
+    const forever = await new SignJWT({ role: 'physician' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('MD-1')
+      .setIssuedAt()
+      .setExpirationTime(Date.UTC(9999, 11, 31) / 1000)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const { status, body } = await stack.query(READ, {}, { token: forever });
+    expect(status).toBe(401);
+    expect(codeOf(body)).toBe('UNAUTHENTICATED');
+  });
+
+  test('a token without an issue time (iat) is UNAUTHENTICATED', async () => {
+    const undated = await new SignJWT({ role: 'physician' }).setProtectedHeader({ alg: 'HS256' }).setSubject('MD-1').setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    expect(codeOf((await stack.query(READ, {}, { token: undated })).body)).toBe('UNAUTHENTICATED');
+  });
+
+  test('the 8-hour development token `npm run token` prints is accepted', async () => {
+    const token = await developmentToken({ sub: 'MD-100001', role: 'physician', facility: 'clinic-mtl-east' }, TEST_JWT_SECRET);
+    const { status, body } = await stack.query(READ, {}, { token });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
   });
 
   test('a valid development token is accepted', async () => {

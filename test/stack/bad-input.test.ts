@@ -47,10 +47,13 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(body.data.patients).toEqual([{ nam: b.nam }, null, { nam: a.nam }]);
   });
 
-  test('more people than a request may ask for is BAD_USER_INPUT', async () => {
+  test('more people than a request may ask for is QUERY_TOO_COMPLEX (HTTP 400) and no source is asked', async () => {
+    const before = proxy.requests.length;
     const nams = Array.from({ length: 101 }, () => stack.people[0].nam);
-    const { body } = await stack.query('query($n: [NAM!]!) { patients(nams: $n) { nam } }', { n: nams });
-    expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const { status, body } = await stack.query('query($n: [NAM!]!) { patients(nams: $n) { nam medications { id } } }', { n: nams });
+    expect(status).toBe(400);
+    expect(body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(proxy.requests.length).toBe(before);
   });
 });
 
