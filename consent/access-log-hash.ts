@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** prev_hash of the first entry of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -9,15 +9,25 @@ export const GENESIS_HASH = '0'.repeat(64);
  * - `v1`: the single chain of the first versions (before chains per writer): sha256 of the entry
  *   without its chain name. Entries written then form the chain named `legacy`.
  * - `v2`: sha256 of the entry with its chain name, so an entry cannot be moved to another chain.
+ * - `v3` (issue #8 §5): HMAC-SHA256 of the entry with its chain name and kind, keyed with a key
+ *   derived from AUDIT_KEY (access-log-keys.ts). Anyone holding the table could recompute a
+ *   sha256 chain after rewriting it; without the key they cannot recompute an HMAC one.
+ * v1 and v2 entries predate kinds: they are all consultations of a record (`RECORD`).
  */
-export type HashFormat = 'v1' | 'v2';
-export const CURRENT_FORMAT: HashFormat = 'v2';
+export type HashFormat = 'v1' | 'v2' | 'v3';
+export const HASH_FORMATS: readonly HashFormat[] = ['v1', 'v2', 'v3'];
+export const CURRENT_FORMAT: HashFormat = 'v3';
+
+/** What an entry records: a consultation of the record, or a reading of the access log itself (issue #8 §5). */
+export type EntryKind = 'RECORD' | 'ACCESS_LOG';
+export const ENTRY_KINDS: readonly EntryKind[] = ['RECORD', 'ACCESS_LOG'];
 
 /** The columns a link covers: every column but `hash`. */
 export interface ChainedRow {
   chain?: string;
   seq: number | string;
   at: Date | string;
+  kind?: string;
   nam: string;
   provider_id: string;
   role: string;
@@ -27,15 +37,32 @@ export interface ChainedRow {
   prev_hash: string;
 }
 
-/**
- * sha256 over a JSON array in a fixed field order, the time as UTC ISO with milliseconds.
- * Exported so the verification command and tests compute exactly the same.
- */
-export function entryHash(row: ChainedRow, format: HashFormat = CURRENT_FORMAT): string {
-  const fields = [String(row.seq), toDate(row.at).toISOString(), row.nam, row.provider_id, row.role, row.facility ?? null, row.domains, row.outcome, row.prev_hash];
-  const canonical = JSON.stringify(format === 'v1' ? ['qhr-access-log-v1', ...fields] : ['qhr-access-log-v2', row.chain ?? '', ...fields]);
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+/** Why a link cannot be computed: a v3 chain without the key it was written with. */
+export class MissingKeyError extends Error {
+  constructor() {
+    super('access log: a v3 chain needs the audit key (AUDIT_KEY)');
+    this.name = 'MissingKeyError';
+  }
 }
+
+/**
+ * The link of one entry: a JSON array in a fixed field order, the time as UTC ISO with
+ * milliseconds, hashed (v1, v2) or HMAC'd with `linkKey` (v3). Exported so the verification
+ * command and tests compute exactly the same.
+ */
+export function entryHash(row: ChainedRow, format: HashFormat, linkKey?: Buffer): string {
+  const fields = [String(row.seq), toDate(row.at).toISOString(), row.nam, row.provider_id, row.role, row.facility ?? null, row.domains, row.outcome, row.prev_hash];
+  if (format === 'v1') return sha256(JSON.stringify(['qhr-access-log-v1', ...fields]));
+  if (format === 'v2') return sha256(JSON.stringify(['qhr-access-log-v2', row.chain ?? '', ...fields]));
+  if (!linkKey) throw new MissingKeyError();
+  const canonical = JSON.stringify(['qhr-access-log-v3', row.chain ?? '', row.kind ?? 'RECORD', ...fields]);
+  return createHmac('sha256', linkKey).update(canonical, 'utf8').digest('hex');
+}
+
+/** Whether a format can hold an entry of this kind (v1 and v2 know only consultations). */
+export const formatHolds = (format: HashFormat, kind: string) => format === 'v3' || kind === 'RECORD';
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 export function toDate(value: Date | string): Date {
   return value instanceof Date ? value : new Date(value);

@@ -1,19 +1,9 @@
 import type { Db } from '../lib/db';
-import { DOMAINS, type Domain } from '../lib/sources';
-import { entryHash, GENESIS_HASH, type ChainedRow, type HashFormat } from './access-log-hash';
+import { DOMAINS } from '../lib/sources';
+import { flaw, type AccessEntryInput } from './access-log-entry';
+import { entryHash, formatHolds, GENESIS_HASH, MissingKeyError, type ChainedRow, type HashFormat } from './access-log-hash';
 
-export type Outcome = 'GRANTED' | 'DENIED';
-
-export interface AccessEntryInput {
-  nam: string;
-  providerId: string;
-  role: string;
-  facility?: string;
-  domains: Domain[];
-  outcome: Outcome;
-  /** When the access was decided; when it is appended by default. */
-  at?: Date;
-}
+export type { AccessEntryInput, Outcome } from './access-log-entry';
 
 /** Raised when entries could not be written; fixed phrase, never the entry (it names a person). */
 export class AccessLogWriteError extends Error {
@@ -27,7 +17,7 @@ export class AccessLogWriteError extends Error {
   }
 }
 
-type Row = ChainedRow & { chain: string; seq: number; at: Date; facility: string | null; hash: string };
+type Row = ChainedRow & { chain: string; seq: number; at: Date; kind: string; facility: string | null; hash: string };
 
 interface Waiting {
   entries: AccessEntryInput[];
@@ -36,7 +26,7 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-/** 11 bind parameters per row; a statement takes at most 65,535. */
+/** 12 bind parameters per row; a statement takes at most 65,535. */
 const ROWS_PER_STATEMENT = 5000;
 
 /**
@@ -50,27 +40,45 @@ const ROWS_PER_STATEMENT = 5000;
  * After a failed write the head is read back from the database before the next one: the failed
  * INSERT may have committed after all (a connection lost on COMMIT), and the chain must continue
  * from what is really there.
+ *
+ * New chains are `v3`: each link is an HMAC keyed with `linkKey`, which the database never holds
+ * (issue #8 §5). `committedHead` is what the checkpointer vouches for outside the database.
  */
 export class AccessLogWriter {
   private queue: Waiting[] = [];
   private writing?: Promise<void>;
   private head?: { seq: number; hash: string };
   private registered = false;
+  private committed?: { seq: number; hash: string };
 
   constructor(
     private readonly db: Pick<Db, 'query' | 'transaction'>,
     readonly chain: string,
     private readonly format: HashFormat,
-  ) {}
+    /** The v3 link key (access-log-keys.ts); v1/v2 chains need none. */
+    private readonly linkKey?: Buffer,
+  ) {
+    if (format === 'v3' && !linkKey) throw new MissingKeyError();
+  }
+
+  /** The newest entry the database confirmed, as far as this writer knows. */
+  get committedHead(): { chain: string; seq: number; hash: string } | undefined {
+    return this.committed && { chain: this.chain, ...this.committed };
+  }
 
   append(entries: AccessEntryInput[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    const why = entries.map(flaw).find(Boolean);
+    const why = entries.map(flaw).find(Boolean) ?? this.misfit(entries);
     if (why) return Promise.reject(new AccessLogWriteError(why));
     return new Promise((resolve, reject) => {
       this.queue.push({ entries, at: new Date(), resolve, reject });
       this.kick();
     });
+  }
+
+  /** An older chain (v1, v2) holds consultations of records only. */
+  private misfit(entries: AccessEntryInput[]): string | undefined {
+    return entries.every((entry) => formatHolds(this.format, entry.kind ?? 'RECORD')) ? undefined : 'this chain cannot hold that kind of entry';
   }
 
   /** Resolves once everything appended so far was written (or failed). */
@@ -91,11 +99,16 @@ export class AccessLogWriter {
       const group = this.take();
       try {
         if (!this.registered) await this.register();
-        this.head ??= await this.readHead();
+        if (!this.head) {
+          this.head = await this.readHead();
+          // What a write whose outcome was lost left behind is committed too.
+          if (this.head.seq > 0) this.committed = this.head;
+        }
         const rows = this.link(group);
         await insertAll(this.db, rows);
         const last = rows[rows.length - 1];
         this.head = { seq: last.seq, hash: last.hash };
+        this.committed = this.head;
         group.forEach((waiting) => waiting.resolve());
       } catch (error) {
         this.head = undefined;
@@ -138,6 +151,7 @@ export class AccessLogWriter {
           chain: this.chain,
           seq,
           at: entry.at ? new Date(entry.at.getTime()) : at,
+          kind: entry.kind ?? 'RECORD',
           nam: entry.nam,
           provider_id: entry.providerId,
           role: entry.role,
@@ -147,20 +161,11 @@ export class AccessLogWriter {
           outcome: entry.outcome,
           prev_hash: prevHash,
         };
-        prevHash = entryHash(fields, this.format);
+        prevHash = entryHash(fields, this.format, this.linkKey);
         return { ...fields, hash: prevHash };
       }),
     );
   }
-}
-
-/** Why an entry cannot be kept, if it cannot: checked before anything is written. */
-function flaw(entry: AccessEntryInput): string | undefined {
-  if (!entry.nam || !entry.providerId || !entry.role) return 'an entry needs a NAM, a provider id and a role';
-  if (entry.outcome !== 'GRANTED' && entry.outcome !== 'DENIED') return 'outcome must be GRANTED or DENIED';
-  if (!Array.isArray(entry.domains) || entry.domains.some((domain) => !DOMAINS.includes(domain))) return 'unknown domain';
-  if (entry.at !== undefined && !(entry.at instanceof Date && !Number.isNaN(entry.at.getTime()))) return 'invalid time';
-  return undefined;
 }
 
 /** One statement when it fits (atomic on its own, one round trip), else one transaction of several. */
@@ -174,9 +179,9 @@ async function insertAll(db: Pick<Db, 'query' | 'transaction'>, rows: Row[]): Pr
 async function insert(db: Pick<Db, 'query'>, rows: Row[]): Promise<void> {
   const params: unknown[] = [];
   const tuples = rows.map((row, index) => {
-    params.push(row.chain, row.seq, row.at, row.nam, row.provider_id, row.role, row.facility, row.domains, row.outcome, row.prev_hash, row.hash);
-    const n = index * 11;
-    return `($${n + 1}, $${n + 2}::bigint, $${n + 3}::timestamptz, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}::text[], $${n + 9}, $${n + 10}, $${n + 11})`;
+    params.push(row.chain, row.seq, row.at, row.kind, row.nam, row.provider_id, row.role, row.facility, row.domains, row.outcome, row.prev_hash, row.hash);
+    const n = index * 12;
+    return `($${n + 1}, $${n + 2}::bigint, $${n + 3}::timestamptz, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9}::text[], $${n + 10}, $${n + 11}, $${n + 12})`;
   });
-  await db.query(`INSERT INTO access_log (chain, seq, at, nam, provider_id, role, facility, domains, outcome, prev_hash, hash) VALUES ${tuples.join(', ')}`, params);
+  await db.query(`INSERT INTO access_log (chain, seq, at, kind, nam, provider_id, role, facility, domains, outcome, prev_hash, hash) VALUES ${tuples.join(', ')}`, params);
 }

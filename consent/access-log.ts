@@ -1,15 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { appendOnlyTriggers } from '../lib/append-only';
+import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
 import { migrate } from '../lib/migrate';
 import type { Domain } from '../lib/sources';
 import { DEFAULT_TIME_ZONE } from '../lib/time';
-import { CURRENT_FORMAT, entryHash, GENESIS_HASH, toDate, type HashFormat } from './access-log-hash';
-import { AccessLogWriter, type AccessEntryInput, type Outcome } from './access-log-writer';
+import type { AccessEntryInput, Outcome } from './access-log-entry';
+import { HeadCheckpointer, type Head } from './access-log-checkpointer';
+import { ACCESS_LOG_SCHEMA } from './access-log-schema';
+import { CURRENT_FORMAT, toDate, type EntryKind } from './access-log-hash';
+import { auditKeys, type AuditKeys } from './access-log-keys';
+import { verifyAccessLog, type VerifyOptions, type VerifyResult } from './access-log-verify';
+import { AccessLogWriter } from './access-log-writer';
 
-export { AccessLogWriteError, type AccessEntryInput, type Outcome } from './access-log-writer';
-export { entryHash, GENESIS_HASH } from './access-log-hash';
+export { AccessLogWriteError } from './access-log-writer';
+export { MAX_IDENTIFIER_LENGTH, type AccessEntryInput, type Outcome } from './access-log-entry';
+export { entryHash, GENESIS_HASH, type EntryKind, type HashFormat } from './access-log-hash';
+export type { Problem, VerifyOptions, VerifyResult } from './access-log-verify';
+
+/** config.audit: the key the links and checkpoints are derived from, where checkpoints go, how often. */
+export type AuditSettings = Config['audit'];
 
 /**
  * The access log (QHR: every consultation of a shared record is journalised and the person may
@@ -21,13 +31,19 @@ export { entryHash, GENESIS_HASH } from './access-log-hash';
  * which each entry's hash covers all its columns and the previous entry's hash, and `seq` numbers
  * entries 1, 2, 3… without gaps, so an altered, re-hashed or deleted entry breaks its chain from
  * that point. One chain per writer is what lets every instance write without a global lock.
- * Limit of any hash chain: removing the newest entries leaves a shorter, valid chain; anchoring the
- * heads outside the database is what reveals that.
+ *
+ * Against whoever holds the table (issue #8 §5): new chains are `v3`, their links HMAC'd with a key
+ * derived from AUDIT_KEY that the database never holds, so a rewritten entry cannot be re-hashed;
+ * and each writer signs checkpoints of its head into AUDIT_CHECKPOINT_DIR, outside the database,
+ * so deleting the newest entries (which leaves a shorter, valid chain) shows too.
+ * Reading a person's log is itself an entry (`kind` ACCESS_LOG, no domains), chained like the rest.
  */
 export interface AccessEntry {
   seq: number;
   /** ISO 8601, Québec time with offset and milliseconds. */
   at: string;
+  /** A consultation of the record, or a reading of this log. */
+  kind: EntryKind;
   nam: string;
   providerId: string;
   role: string;
@@ -36,84 +52,42 @@ export interface AccessEntry {
   outcome: Outcome;
 }
 
-export type VerifyResult =
-  | { ok: true; entries: number; chains: number }
-  | { ok: false; entries: number; chains: number; chain: string; brokenAt: number; reason: string };
-
-export interface VerifyOptions {
-  /** Entries read per query: the log may hold millions. */
-  pageSize?: number;
-  /** Called after each page with the number of entries checked so far. */
-  onProgress?: (checked: number) => void;
-}
-
 interface Row {
   chain: string;
   seq: number | string;
   at: Date | string;
+  kind: EntryKind;
   nam: string;
   provider_id: string;
   role: string;
   facility: string | null;
   domains: string[];
   outcome: Outcome;
-  prev_hash: string;
-  hash: string;
 }
 
-const MIGRATION = [
-  `CREATE TABLE IF NOT EXISTS access_log_chains (
-     chain      text PRIMARY KEY,
-     format     text NOT NULL CHECK (format IN ('v1', 'v2')),
-     started_at timestamptz NOT NULL DEFAULT now()
-   )`,
-  `CREATE TABLE IF NOT EXISTS access_log (
-     chain      text NOT NULL,
-     seq        bigint NOT NULL CHECK (seq > 0),
-     at         timestamptz NOT NULL,
-     nam        text NOT NULL,
-     provider_id text NOT NULL,
-     role       text NOT NULL,
-     facility   text,
-     domains    text[] NOT NULL,
-     outcome    text NOT NULL CHECK (outcome IN ('GRANTED', 'DENIED')),
-     prev_hash  text NOT NULL,
-     hash       text NOT NULL,
-     PRIMARY KEY (chain, seq)
-   )`,
-  // A log from before chains per writer (one chain, seq as key) becomes the chain "legacy" (format v1).
-  `DO $$ BEGIN
-     IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'access_log' AND column_name = 'chain') THEN
-       ALTER TABLE access_log ADD COLUMN chain text NOT NULL DEFAULT 'legacy';
-       ALTER TABLE access_log DROP CONSTRAINT access_log_pkey;
-       ALTER TABLE access_log ADD PRIMARY KEY (chain, seq);
-       ALTER TABLE access_log ALTER COLUMN chain DROP DEFAULT;
-       INSERT INTO access_log_chains (chain, format) VALUES ('legacy', 'v1');
-     END IF;
-   END $$`,
-  // A person's own log (accessLog(nam, since)).
-  `CREATE INDEX IF NOT EXISTS access_log_person ON access_log (nam, at)`,
-  // "Did this provider consult this record before the refusal?" looks at granted entries only.
-  `CREATE INDEX IF NOT EXISTS access_log_granted ON access_log (provider_id, nam, at) WHERE outcome = 'GRANTED'`,
-  ...appendOnlyTriggers('access_log'),
-  ...appendOnlyTriggers('access_log_chains'),
-];
+const SELECT_ROW = `chain, seq, at, kind, nam, provider_id, role, facility, domains, outcome`;
 
-const SELECT_ROW = `chain, seq, at, nam, provider_id, role, facility, domains, outcome, prev_hash, hash`;
+export interface AccessLogHooks {
+  /** Told when a checkpoint could not be written (names the chain only); requests go on regardless. */
+  onCheckpointError?(chain: string, error: Error): void;
+}
 
 export class AccessLog {
   private writer?: AccessLogWriter;
+  private checkpointer?: HeadCheckpointer;
+  private readonly keys: AuditKeys;
 
-  constructor(private readonly db: Pick<Db, 'query' | 'transaction'>) {}
+  constructor(
+    private readonly db: Pick<Db, 'query' | 'transaction'>,
+    private readonly audit: AuditSettings,
+    private readonly hooks: AccessLogHooks = {},
+  ) {
+    this.keys = auditKeys(audit.key);
+  }
 
   /** Creates the tables, indexes and append-only triggers; safe from several instances (PostgreSQL 14+). */
   async migrate(): Promise<void> {
-    await migrate(this.db, 'access_log', MIGRATION);
-  }
-
-  /** A new chain of the log for one writer (a gateway process); registered with its first entries. */
-  openWriter(chain = randomUUID()): AccessLogWriter {
-    return new AccessLogWriter(this.db, chain, CURRENT_FORMAT);
+    await migrate(this.db, 'access_log', ACCESS_LOG_SCHEMA);
   }
 
   /** Appends through this instance's own chain (opened at the first append). */
@@ -125,6 +99,40 @@ export class AccessLog {
   /** Waits for the entries appended so far (a stopping gateway answers no one before they are written). */
   async drained(): Promise<void> {
     await this.writer?.drained();
+  }
+
+  /** When the writer stops: drained, then its head checkpointed a last time. */
+  async close(): Promise<void> {
+    await this.drained();
+    await this.checkpointer?.stop();
+  }
+
+  /** A new chain of the log for this writer (a gateway process), registered with its first entries, checkpointed when configured. */
+  private openWriter(): AccessLogWriter {
+    const writer = new AccessLogWriter(this.db, randomUUID(), CURRENT_FORMAT, this.keys.link);
+    const { checkpointDir, checkpointIntervalMs } = this.audit;
+    if (checkpointDir !== undefined) {
+      this.checkpointer = new HeadCheckpointer({
+        dir: checkpointDir,
+        key: this.keys.checkpoint,
+        intervalMs: checkpointIntervalMs,
+        head: () => writer.committedHead,
+        legacyHeads: () => this.legacyHeads(),
+        onError: this.hooks.onCheckpointError,
+      });
+      this.checkpointer.start();
+    }
+    return writer;
+  }
+
+  /** The heads of the chains written before v3 (v1, v2): what a first checkpoint seals. */
+  private async legacyHeads(): Promise<Head[]> {
+    const { rows } = await this.db.query<{ chain: string; seq: number | string; hash: string }>(
+      `SELECT c.chain, h.seq, h.hash FROM access_log_chains c
+       CROSS JOIN LATERAL (SELECT seq, hash FROM access_log l WHERE l.chain = c.chain ORDER BY seq DESC LIMIT 1) h
+       WHERE c.format IN ('v1', 'v2') ORDER BY c.chain`,
+    );
+    return rows.map((row) => ({ chain: row.chain, seq: Number(row.seq), hash: row.hash }));
   }
 
   /**
@@ -146,7 +154,7 @@ export class AccessLog {
    * Which of these NAMs the provider had a GRANTED entry for strictly before the given time: one
    * time for all, or one per NAM (each person's refusal took effect at its own time; a NAM missing
    * from the map is left out). QHR: after a refusal the record stays open only to a provider who
-   * consulted it before the refusal took effect.
+   * consulted it before the refusal took effect. Reading the person's access log is not consulting their record.
    */
   async consultedBefore(providerId: string, nams: string[], before: Map<string, string> | string): Promise<Set<string>> {
     const pairs = [...new Set(nams)]
@@ -158,49 +166,20 @@ export class AccessLog {
     const result = await this.db.query<{ nam: string }>(
       `SELECT b.nam FROM unnest($2::text[], $3::timestamptz[]) AS b(nam, before)
        WHERE EXISTS (SELECT 1 FROM access_log l
-                     WHERE l.provider_id = $1 AND l.nam = b.nam AND l.outcome = 'GRANTED' AND l.at < b.before)`,
+                     WHERE l.provider_id = $1 AND l.nam = b.nam AND l.outcome = 'GRANTED' AND l.kind = 'RECORD' AND l.at < b.before)`,
       [providerId, pairs.map((pair) => pair[0]), times],
     );
     return new Set(result.rows.map((row) => row.nam));
   }
 
   /**
-   * Walks every chain in seq order, a page at a time, and stops at the first broken link: a missing
-   * seq (deleted entry), a prev_hash that is not the previous entry's hash, a hash that does not
-   * match the entry's columns, or an entry of a chain no writer registered. `entries` counts the
-   * intact entries before the break.
+   * Checks every chain against itself and, with a checkpoint directory, against the signed
+   * checkpoints of its head (consent/access-log-verify.ts).
    */
-  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
-    const pageSize = options.pageSize ?? 5000;
-    const { rows: chains } = await this.db.query<{ chain: string; format: HashFormat }>(`SELECT chain, format FROM access_log_chains ORDER BY started_at, chain`);
-    const { rows: strays } = await this.db.query<{ chain: string }>(`SELECT DISTINCT chain FROM access_log l WHERE NOT EXISTS (SELECT 1 FROM access_log_chains c WHERE c.chain = l.chain)`);
-    if (strays.length > 0) return { ok: false, entries: 0, chains: chains.length, chain: strays[0].chain, brokenAt: 1, reason: 'entries of a chain no writer opened' };
-    let checked = 0;
-    for (const { chain, format } of chains) {
-      let expectedSeq = 1;
-      let previousHash = GENESIS_HASH;
-      for (;;) {
-        const page = await this.db.query<Row>(`SELECT ${SELECT_ROW} FROM access_log WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT $3`, [chain, expectedSeq, pageSize]);
-        for (const row of page.rows) {
-          const reason = brokenLink(row, expectedSeq, previousHash, format);
-          if (reason) return { ok: false, entries: checked, chains: chains.length, chain, brokenAt: expectedSeq, reason };
-          previousHash = row.hash;
-          expectedSeq += 1;
-          checked += 1;
-        }
-        if (page.rows.length > 0) options.onProgress?.(checked);
-        if (page.rows.length < pageSize) break;
-      }
-    }
-    return { ok: true, entries: checked, chains: chains.length };
+  verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+    const { checkpointDir, checkpointIntervalMs } = this.audit;
+    return verifyAccessLog(this.db, { keys: this.keys, checkpointDir, checkpointIntervalMs }, options);
   }
-}
-
-function brokenLink(row: Row, expectedSeq: number, previousHash: string, format: HashFormat): string | undefined {
-  if (Number(row.seq) !== expectedSeq) return 'entry missing';
-  if (row.prev_hash !== previousHash) return 'link to the previous entry broken';
-  if (entryHash(row, format) !== row.hash) return 'hash mismatch';
-  return undefined;
 }
 
 /** A date is the start of that day in Québec time; a date-time must carry its offset. */
@@ -218,6 +197,7 @@ function entryOf(row: Row): AccessEntry {
   return {
     seq: Number(row.seq),
     at: DateTime.fromJSDate(toDate(row.at)).setZone(DEFAULT_TIME_ZONE).toISO()!,
+    kind: row.kind,
     nam: row.nam,
     providerId: row.provider_id,
     role: row.role,

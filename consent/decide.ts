@@ -18,7 +18,8 @@ interface DecisionRow {
 /**
  * QHR refusal (issue #4 §3-4): a record is open unless the person refused it. After a refusal it
  * is closed, except to a provider who consulted it before the refusal took effect (a GRANTED entry
- * in the access log earlier than the refusal). A partial refusal closes only what the sources
+ * of kind RECORD in the access log earlier than the refusal: reading someone's access log is not
+ * consulting their record). A partial refusal closes only what the sources
  * recorded before its date.
  *
  * PostgreSQL is the authority and is read on every request, with no cache in front of it (issue
@@ -41,7 +42,7 @@ export class ConsentDecisions {
        SELECT l.nam, l.status, to_char(l.collected_before, 'YYYY-MM-DD') AS collected_before,
               (l.status = 'REFUSED' AND EXISTS (
                  SELECT 1 FROM access_log a
-                  WHERE a.provider_id = $1 AND a.nam = l.nam AND a.outcome = 'GRANTED' AND a.at < l.effective_at)) AS consulted_before
+                  WHERE a.provider_id = $1 AND a.nam = l.nam AND a.kind = 'RECORD' AND a.outcome = 'GRANTED' AND a.at < l.effective_at)) AS consulted_before
          FROM latest l WHERE l.status = 'REFUSED'`,
       [providerId, unique],
     );

@@ -4,10 +4,12 @@ import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Domain } from '../../lib/sources';
 import type { ExecutionPlugin, PlanRequest } from '../execution/enforcing-gateway';
-import { recordReads } from '../operation-view';
+import { accessLogReads, recordReadsToLog } from './logged-reads';
 
 /** The write started before the plan, per request. */
 const pending = new WeakMap<PlanRequest, Promise<void>>();
+
+const unavailable = () => new GraphQLError('The access could not be recorded, so no record is returned. Try again.', { extensions: { code: ErrorCode.ACCESS_LOG_UNAVAILABLE } });
 
 /**
  * Writes one access-log entry per person a request asks for, granted or denied, before anything
@@ -16,13 +18,31 @@ const pending = new WeakMap<PlanRequest, Promise<void>>();
  * answer (issue #7 §4: independent steps in parallel); the answer waits for it. If the log cannot
  * take the entries, the caller gets no data. A lookup of a well-formed NAM nobody has is logged too:
  * which NAMs exist is only known after the plan, and a privacy officer should see such probing.
+ * A malformed NAM is not: that field reads nothing and answers BAD_USER_INPUT (issue #8 §5).
+ *
+ * Reading someone's access log is an entry too (issue #8 §5), `kind` ACCESS_LOG, GRANTED or, when
+ * the root rules refused it, DENIED: a refused read never reaches the patient index, so it is
+ * logged here, where every request passes. A request that reads a log waits for its entries before
+ * the plan runs, so the log it reads always ends with this very reading (never sometimes).
  */
 export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: Logger }): ExecutionPlugin {
+  const failed = (error: unknown) =>
+    options.logger.error({ failure: (error as Error).name, code: (error as { sqlState?: string }).sqlState }, 'access log write failed; response withheld');
   return {
     async beforePlan(request) {
-      const entries = entriesOf(request);
+      const logReads = logReadEntries(request);
+      const entries = [...recordEntries(request), ...logReads];
       if (entries.length === 0) return;
       const written = options.log.append(entries);
+      if (logReads.length > 0) {
+        try {
+          await written;
+        } catch (error) {
+          failed(error);
+          request.rejected = [unavailable()];
+        }
+        return;
+      }
       // Awaited in afterPlan; until then a failure must not count as unhandled.
       written.catch(() => undefined);
       pending.set(request, written);
@@ -34,21 +54,18 @@ export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: 
         await written;
         return result;
       } catch (error) {
-        options.logger.error({ failure: (error as Error).name, code: (error as { sqlState?: string }).sqlState }, 'access log write failed; response withheld');
-        return {
-          data: null,
-          errors: [new GraphQLError('The access could not be recorded, so no record is returned. Try again.', { extensions: { code: ErrorCode.ACCESS_LOG_UNAVAILABLE } })],
-        };
+        failed(error);
+        return { data: null, errors: [unavailable()] };
       }
     },
   };
 }
 
 /** One entry per person asked (a person asked twice in one request, once), from the consent decisions. */
-function entriesOf(request: PlanRequest): AccessEntryInput[] {
-  const { provider, caller, decisions } = request.context;
+function recordEntries(request: PlanRequest): AccessEntryInput[] {
+  const { caller, decisions } = request.context;
   const byNam = new Map<string, { domains: Set<Domain>; granted: boolean }>();
-  for (const read of recordReads(request.view)) {
+  for (const read of recordReadsToLog(request.view)) {
     const rootDenied = request.skipped.has(read.responseKey);
     const seesAsked = read.domains.length === 0 || read.domains.some((d) => caller.domains.includes(d));
     for (const nam of read.nams) {
@@ -59,14 +76,26 @@ function entriesOf(request: PlanRequest): AccessEntryInput[] {
       byNam.set(nam, entry);
     }
   }
-  const at = request.context.decidedAt;
-  return [...byNam].map(([nam, entry]) => ({
+  return [...byNam].map(([nam, entry]) => entryFor(request, nam, { kind: 'RECORD', domains: [...entry.domains], granted: entry.granted }));
+}
+
+/** One entry per person whose log is read (read twice in one request, once); DENIED when the root rules refused it. */
+function logReadEntries(request: PlanRequest): AccessEntryInput[] {
+  const granted = new Map<string, boolean>();
+  for (const read of accessLogReads(request.view)) granted.set(read.nam, granted.get(read.nam) === true || !request.skipped.has(read.responseKey));
+  return [...granted].map(([nam, ok]) => entryFor(request, nam, { kind: 'ACCESS_LOG', domains: [], granted: ok }));
+}
+
+function entryFor(request: PlanRequest, nam: string, what: { kind: 'RECORD' | 'ACCESS_LOG'; domains: Domain[]; granted: boolean }): AccessEntryInput {
+  const { provider, decidedAt } = request.context;
+  return {
+    kind: what.kind,
     nam,
     providerId: provider.id,
     role: provider.role,
     facility: provider.facility,
-    domains: [...entry.domains],
-    outcome: entry.granted ? 'GRANTED' : 'DENIED',
-    ...(at ? { at } : {}),
-  }));
+    domains: what.domains,
+    outcome: what.granted ? 'GRANTED' : 'DENIED',
+    ...(decidedAt ? { at: decidedAt } : {}),
+  };
 }

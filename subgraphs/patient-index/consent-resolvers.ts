@@ -21,6 +21,8 @@ function consentStatus(state: ConsentState, channel: Channel) {
 /**
  * recordRefusal / withdrawRefusal and accessLog (issue #4 §3, §5). The gateway's rules already
  * decided who may call these; the same predicates run here so a direct call is refused too.
+ * Reads of the access log are logged by the gateway (gateway/audit/use-access-log.ts), which sees
+ * the refused ones too, before the plan: not here, or a read would be logged twice.
  */
 export function consentResolvers(deps: { register: Pick<RefusalRegister, 'record'>; accessLog: Pick<AccessLog, 'forPerson'> }) {
   const change = (status: 'REFUSED' | 'ACTIVE') => async (_: unknown, args: { nam: string; channel: Channel; collectedBefore?: string | null }, context: BaseContext) => {
@@ -45,7 +47,8 @@ export function consentResolvers(deps: { register: Pick<RefusalRegister, 'record
       accessLog: async (_: unknown, args: { nam: string; since?: string | null }, context: BaseContext) => {
         if (!mayReadAccessLog(actorOf(context), args.nam)) throw forbidden('The access log is for the person themself and privacy officers.');
         const entries = await deps.accessLog.forPerson(args.nam, args.since ?? undefined);
-        return entries.map(({ at, providerId, role, facility, domains, outcome }) => ({ at, providerId, role, facility: facility ?? null, domains, outcome }));
+        // kind tells a reading of this log (the person's own, a privacy officer's) from a consultation of the record (issue #8 §5).
+        return entries.map(({ at, kind, providerId, role, facility, domains, outcome }) => ({ at, kind, providerId, role, facility: facility ?? null, domains, outcome }));
       },
     },
     Mutation: { recordRefusal: change('REFUSED'), withdrawRefusal: change('ACTIVE') },

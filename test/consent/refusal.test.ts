@@ -83,6 +83,17 @@ describe('anyone has a record unless they refuse (QHR)', () => {
     expect(afterB.errors[0].extensions.code).toBe('RECORD_REFUSED');
   });
 
+  test("reading a person's access log is not consulting their record: a privacy officer who read it keeps no access after the refusal", async () => {
+    const person = freshPerson();
+    const officer = { role: 'privacy_officer', sub: 'PO-READER' };
+    const log = await stack.query('query($nam: NAM!) { accessLog(nam: $nam) { at } }', { nam: person.nam }, officer);
+    expect(log.body.errors).toBeUndefined();
+    await stack.query(REFUSE, { nam: person.nam, channel: 'MAIL' }, clerk);
+    const after = (await stack.query('query($nam: NAM!) { patient(nam: $nam) { familyName birthDate } }', { nam: person.nam }, officer)).body;
+    expect(after.data.patient).toBeNull();
+    expect(after.errors[0].extensions.code).toBe('RECORD_REFUSED');
+  });
+
   test('the person may change their mind back and forth; the register keeps every change', async () => {
     const person = freshPerson();
     const states: string[] = [];
