@@ -19,7 +19,12 @@ import { queryLimitRules } from './limits';
 import { requestChecks } from './request-checks';
 import { sourceStatuses } from './source-statuses';
 import { SignedSubgraph } from './subgraph-client';
+import { LocalSubgraph } from './local-subgraph';
 import { tokenLimit } from './token-limit';
+import type { InProcessSubgraph } from '../subgraphs/in-process';
+
+/** Where the gateway finds a subgraph: a service over HTTP, or one running in this process. */
+export type SubgraphAt = { url: string } | { local: InProcessSubgraph };
 
 export interface GatewayOptions {
   config: Config;
@@ -27,7 +32,7 @@ export interface GatewayOptions {
   /** The composed supergraph (schema/supergraph.graphql): loaded, never introspected at run time. */
   supergraphSdl: string;
   /** Where each subgraph runs now (overrides the URLs written in the supergraph). */
-  subgraphUrls: Record<SubgraphName, string>;
+  subgraphs: Record<SubgraphName, SubgraphAt>;
   policy: Policy;
   consent: Pick<ConsentDecisions, 'decide'>;
   accessLog: Pick<AccessLog, 'append'>;
@@ -45,7 +50,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, logger, policy } = options;
   const statusesOf = sourceStatuses(config.sources);
-  const services: SignedSubgraph[] = [];
+  const remotes: SignedSubgraph[] = [];
   const authenticate = createAuthenticator(config.auth);
   // A decision that cannot be taken (the database down or too slow) answers CONSENT_UNAVAILABLE, never a record.
   const consent = failClosedConsent((providerId, nams) => options.consent.decide(providerId, nams), logger);
@@ -64,9 +69,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     new ApolloGateway({
       supergraphSdl: options.supergraphSdl,
       buildService: ({ name }) => {
-        const service = new SignedSubgraph({ name, url: options.subgraphUrls[name as SubgraphName] }, config.internalSecret);
-        services.push(service);
-        return service;
+        const at = options.subgraphs[name as SubgraphName];
+        if ('local' in at) return new LocalSubgraph(at.local);
+        const remote = new SignedSubgraph({ name, url: at.url }, config.internalSecret);
+        remotes.push(remote);
+        return remote;
       },
       logger: logger.child({ component: 'apollo-gateway' }),
     }),
@@ -116,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url: new URL('/graphql', url).toString(),
     stop: async () => {
       await server.stop();
-      await Promise.all(services.map((service) => service.close()));
+      await Promise.all(remotes.map((remote) => remote.close()));
     },
   };
 }

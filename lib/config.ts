@@ -23,6 +23,12 @@ export interface Config {
   subgraphUrls: Record<SubgraphName, string>;
   /** Gateway processes sharing the gateway's address (`GATEWAY_INSTANCES`, node:cluster workers). */
   gatewayInstances: number;
+  /**
+   * Where the gateway's subgraphs run (`GATEWAY_SUBGRAPHS`): `remote` (default), as services of their
+   * own reached at subgraphUrls over HTTP; `in-process`, inside each gateway process, called
+   * directly (no HTTP, no JSON, no token between them).
+   */
+  gatewaySubgraphs: 'remote' | 'in-process';
   /** PostgreSQL server; unset means the embedded PGlite database in `dataDir`. */
   databaseUrl?: string;
   /** Redis server; unset means an in-process cache. */
@@ -124,6 +130,12 @@ const DEMO_DIR = join(__dirname, '..', 'demo');
 /** The environment variable naming a subgraph's URL: patient-index -> SUBGRAPH_PATIENT_INDEX_URL. */
 export const subgraphUrlVariable = (name: SubgraphName) => `SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`;
 
+function gatewaySubgraphsOf(raw: string | undefined): Config['gatewaySubgraphs'] {
+  if (!raw || raw === 'remote') return 'remote';
+  if (raw === 'in-process') return 'in-process';
+  throw new Error('GATEWAY_SUBGRAPHS must be remote or in-process');
+}
+
 /** A 32-byte key given as 64 hex digits or base64 (CACHE_KEY, AUDIT_KEY). */
 function keyOf(name: string, raw: string | undefined): Buffer | undefined {
   if (!raw) return undefined;
@@ -165,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subgraphPorts,
     subgraphUrls,
     gatewayInstances: instances,
+    gatewaySubgraphs: gatewaySubgraphsOf(env.GATEWAY_SUBGRAPHS),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     dataDir: env.DATA_DIR || undefined,

@@ -13,8 +13,8 @@ import { CoverageView } from '../locator/coverage';
 import { RecordLocator } from '../locator/record-locator';
 import { subgraphSdl } from '../schema/compose';
 import type { RecordKind } from '../schema/records';
-import { domainSubgraph } from '../subgraphs/domain-subgraph';
-import { serveSubgraph, type RunningSubgraph } from '../subgraphs/serve';
+import { domainSubgraph, type DomainContext } from '../subgraphs/domain-subgraph';
+import { serveSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/serve';
 import { SourceGuards } from '../subgraphs/source-guard';
 
 export type DomainSubgraphName = Exclude<SubgraphName, 'patient-index'>;
@@ -36,7 +36,8 @@ export interface DomainSubgraphServiceDeps {
   port?: number;
 }
 
-export async function startDomainSubgraphService(name: DomainSubgraphName, deps: DomainSubgraphServiceDeps): Promise<RunningSubgraph> {
+/** A domain subgraph's definition on its sources, with the coverage snapshot it keeps refreshed (stop ends it). */
+export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: Omit<DomainSubgraphServiceDeps, 'port'>): Promise<{ definition: SubgraphDefinition<DomainContext>; stop(): void }> {
   const { config, logger, db } = deps;
   const kinds = DOMAIN_SUBGRAPHS[name];
   const labStore = new LabStore(db);
@@ -46,16 +47,28 @@ export async function startDomainSubgraphService(name: DomainSubgraphName, deps:
   const sources = createRecordSources(config.sources, { labStore }).filter((source) => kinds.includes(source.kind));
   const coverage = new CoverageView({ locator, sources: sources.map((s) => s.source), defaultIntervalMs: config.locator.rosterIntervalMs, logger });
   await coverage.start();
-  const definition = domainSubgraph({ name, sdl: subgraphSdl(name), kinds, sources, guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs }),
+  const definition = domainSubgraph({
+    name,
+    sdl: subgraphSdl(name),
+    kinds,
+    sources,
+    guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs }),
     coverage,
     cache: deps.cache,
     cacheTtlMsOf: (source) => source.cacheTtlMs ?? config.answerCache.ttlMs,
   });
+  return { definition, stop: () => coverage.stop() };
+}
+
+/** A domain subgraph served over HTTP, for the gateway to call with signed requests. */
+export async function startDomainSubgraphService(name: DomainSubgraphName, deps: DomainSubgraphServiceDeps): Promise<RunningSubgraph> {
+  const { config, logger } = deps;
+  const { definition, stop } = await domainSubgraphDefinition(name, deps);
   const running = await serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
   return {
     ...running,
     stop: async () => {
-      coverage.stop();
+      stop();
       await running.stop();
     },
   };

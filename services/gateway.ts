@@ -2,7 +2,8 @@
  * The gateway as a service: `npm run gateway` (its own process, on PostgreSQL), or started in
  * process by services/stack.ts. `GATEWAY_INSTANCES=N npm run gateway` runs N gateway processes
  * behind the one address (node:cluster: the primary holds the port and hands connections out);
- * they share PostgreSQL and Redis, nothing else.
+ * they share PostgreSQL and Redis, nothing else. With `GATEWAY_SUBGRAPHS=in-process` each gateway
+ * process runs the five subgraphs itself instead of calling their services.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,8 +11,12 @@ import { AccessLog } from '../consent/access-log';
 import { ConsentDecisions } from '../consent/decide';
 import { RefusalRegister } from '../consent/refusal-register';
 import { loadPolicy } from '../gateway/consent/policy';
-import { startGateway, type RunningGateway } from '../gateway/server';
-import type { Config, SubgraphName } from '../lib/config';
+import { offAnswers, type AnswerCache } from '../cache/answer-cache';
+import { startGateway, type RunningGateway, type SubgraphAt } from '../gateway/server';
+import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../lib/config';
+import { inProcessSubgraph } from '../subgraphs/in-process';
+import { DOMAIN_SUBGRAPHS, domainSubgraphDefinition, type DomainSubgraphName } from './domain-subgraph';
+import { patientIndexDefinition } from './patient-index';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 
@@ -21,6 +26,9 @@ export interface GatewayServiceDeps {
   db: Db;
   /** Where the subgraphs run, when not where the configuration says (started in process on free ports). */
   subgraphUrls?: Record<SubgraphName, string>;
+  /** The answer cache the subgraphs use, when they run in this process (GATEWAY_SUBGRAPHS=in-process). */
+  cache?: AnswerCache;
+  progress?: (line: string) => void;
 }
 
 export async function startGatewayService(deps: GatewayServiceDeps): Promise<RunningGateway & { accessLog: AccessLog }> {
@@ -31,11 +39,13 @@ export async function startGatewayService(deps: GatewayServiceDeps): Promise<Run
     onCheckpointError: (chain, error) => logger.error({ chain, failure: error.name, code: (error as NodeJS.ErrnoException).code }, 'access log checkpoint failed; retried at the next interval'),
   });
   for (const store of [register, accessLog]) await store.migrate();
+  const hosted = config.gatewaySubgraphs === 'in-process' ? await hostSubgraphs(deps) : undefined;
+  const urls = deps.subgraphUrls ?? config.subgraphUrls;
   const gateway = await startGateway({
     config,
     logger,
     supergraphSdl: readFileSync(join(__dirname, '..', 'schema', 'supergraph.graphql'), 'utf8'),
-    subgraphUrls: deps.subgraphUrls ?? config.subgraphUrls,
+    subgraphs: hosted?.subgraphs ?? (Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, { url: urls[name] }])) as Record<SubgraphName, SubgraphAt>),
     policy: loadPolicy(config.policyFile),
     consent: new ConsentDecisions(db),
     accessLog,
@@ -47,7 +57,23 @@ export async function startGatewayService(deps: GatewayServiceDeps): Promise<Run
     stop: async () => {
       await gateway.stop();
       await accessLog.close();
+      hosted?.stop();
     },
+  };
+}
+
+/** The five subgraphs, run inside this gateway process on its database and cache. */
+async function hostSubgraphs(deps: GatewayServiceDeps): Promise<{ subgraphs: Record<SubgraphName, SubgraphAt>; stop(): void }> {
+  const { config, logger, db } = deps;
+  const cache = deps.cache ?? offAnswers();
+  const index = await patientIndexDefinition({ config, logger, db, progress: deps.progress });
+  const domains = await Promise.all((Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]).map(async (name) => [name, await domainSubgraphDefinition(name, { config, logger, db, cache })] as const));
+  return {
+    subgraphs: {
+      'patient-index': { local: inProcessSubgraph(index, logger) },
+      ...Object.fromEntries(domains.map(([name, built]) => [name, { local: inProcessSubgraph(built.definition, logger) }])),
+    } as Record<SubgraphName, SubgraphAt>,
+    stop: () => domains.forEach(([, built]) => built.stop()),
   };
 }
 
@@ -64,14 +90,18 @@ if (require.main === module) {
     }
     const { runService, requireSharedDatabase, requireSubgraphSecret } = await import('./run');
     const { openDb } = await import('../lib/db');
-    runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger }) => {
-      requireSubgraphSecret(process.env, 'the gateway');
+    const { openAnswerCacheFor } = await import('./answer-cache');
+    runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger, say }) => {
+      const inProcess = config.gatewaySubgraphs === 'in-process';
+      if (!inProcess) requireSubgraphSecret(process.env, 'the gateway');
       const db = await openDb({ url: requireSharedDatabase(config, 'the gateway'), schema: config.dbSchema, settings: config.db, service: 'gateway', logger });
-      const gateway = await startGatewayService({ config, logger, db });
+      const cache = inProcess ? await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say }) : undefined;
+      const gateway = await startGatewayService({ config, logger, db, cache, progress: say });
       return {
-        describe: [`gateway: ${gateway.url}`],
+        describe: [`gateway: ${gateway.url}${inProcess ? ' (subgraphs in process)' : ''}`],
         stop: async () => {
           await gateway.stop();
+          await cache?.close();
           await db.close();
         },
       };

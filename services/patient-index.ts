@@ -9,9 +9,9 @@ import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { XrefStore } from '../locator/cross-reference';
 import { RecordLocator } from '../locator/record-locator';
-import { patientIndexSubgraph } from '../subgraphs/patient-index';
+import { patientIndexSubgraph, type PatientIndexContext } from '../subgraphs/patient-index';
 import { Registry } from '../subgraphs/patient-index/registry';
-import { serveSubgraph, type RunningSubgraph } from '../subgraphs/serve';
+import { serveSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/serve';
 
 export interface PatientIndexServiceDeps {
   config: Config;
@@ -23,8 +23,9 @@ export interface PatientIndexServiceDeps {
   progress?: (line: string) => void;
 }
 
-export async function startPatientIndexService(deps: PatientIndexServiceDeps): Promise<RunningSubgraph> {
-  const { config, logger, db } = deps;
+/** The patient index's definition on its stores (migrated, the registry file imported when it changed). */
+export async function patientIndexDefinition(deps: Omit<PatientIndexServiceDeps, 'port'>): Promise<SubgraphDefinition<PatientIndexContext>> {
+  const { config, db } = deps;
   const registry = new Registry(db);
   const locator = new RecordLocator(db);
   const register = new RefusalRegister(db);
@@ -34,12 +35,17 @@ export async function startPatientIndexService(deps: PatientIndexServiceDeps): P
     const report = await registry.importFileIfChanged(config.registryFile, (rows) => deps.progress?.(`registry: ${rows} rows read…`));
     deps.progress?.(report.imported ? `registry: ${report.people} insured people imported (${report.removed} no longer listed)` : `registry: ${report.people} insured people (file unchanged)`);
   }
-  const definition = patientIndexSubgraph({
+  return patientIndexSubgraph({
     registry,
     locator,
     register,
     accessLog,
     maxPatientsPerRequest: config.maxPatientsPerRequest,
   });
-  return serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts['patient-index'], internalSecret: config.internalSecret, logger });
+}
+
+/** The patient index served over HTTP, for the gateway to call with signed requests. */
+export async function startPatientIndexService(deps: PatientIndexServiceDeps): Promise<RunningSubgraph> {
+  const { config, logger } = deps;
+  return serveSubgraph(await patientIndexDefinition(deps), { host: config.host, port: deps.port ?? config.subgraphPorts['patient-index'], internalSecret: config.internalSecret, logger });
 }

@@ -29,7 +29,8 @@ export interface StackOptions {
 
 export interface Stack {
   gatewayUrl: string;
-  subgraphUrls: Record<SubgraphName, string>;
+  /** Where each subgraph service runs; none when they run inside the gateway (GATEWAY_SUBGRAPHS=in-process). */
+  subgraphUrls?: Record<SubgraphName, string>;
   /** The port each HL7 v2 lab source's MLLP listener opened. */
   labPorts: Map<string, number>;
   db: Db;
@@ -74,22 +75,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push({ what: 'roster reads', stop: rosters.stop });
     progress(`record locator: ${rosters.sources} source roster(s) read`);
 
-    const subgraphUrls = {} as Record<SubgraphName, string>;
-    const index = await startPatientIndexService({ config, logger, db, progress });
-    stops.push({ what: 'subgraph patient-index', stop: index.stop });
-    subgraphUrls['patient-index'] = index.url;
-    progress(`subgraph patient-index: ${index.url}`);
-    for (const name of Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]) {
-      const subgraph = await startDomainSubgraphService(name, { config, logger, db, cache });
-      stops.push({ what: `subgraph ${name}`, stop: subgraph.stop });
-      subgraphUrls[name] = subgraph.url;
-      progress(`subgraph ${name}: ${subgraph.url}`);
+    // GATEWAY_SUBGRAPHS=in-process: the gateway runs them itself; no subgraph service to start.
+    let subgraphUrls: Record<SubgraphName, string> | undefined;
+    if (config.gatewaySubgraphs === 'remote') {
+      const urls = {} as Record<SubgraphName, string>;
+      const index = await startPatientIndexService({ config, logger, db, progress });
+      stops.push({ what: 'subgraph patient-index', stop: index.stop });
+      urls['patient-index'] = index.url;
+      progress(`subgraph patient-index: ${index.url}`);
+      for (const name of Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]) {
+        const subgraph = await startDomainSubgraphService(name, { config, logger, db, cache });
+        stops.push({ what: `subgraph ${name}`, stop: subgraph.stop });
+        urls[name] = subgraph.url;
+        progress(`subgraph ${name}: ${subgraph.url}`);
+      }
+      if (SUBGRAPH_NAMES.some((name) => !urls[name])) throw new Error('a subgraph has no service');
+      subgraphUrls = urls;
     }
-    if (SUBGRAPH_NAMES.some((name) => !subgraphUrls[name])) throw new Error('a subgraph has no service');
 
-    const gateway = await startGatewayService({ config, logger, db, subgraphUrls });
+    const gateway = await startGatewayService({ config, logger, db, subgraphUrls, cache, progress });
     stops.push({ what: 'gateway', stop: gateway.stop });
-    progress(`gateway: ${gateway.url}`);
+    progress(`gateway: ${gateway.url}${config.gatewaySubgraphs === 'in-process' ? ' (subgraphs in process)' : ''}`);
     const xref = new XrefStore(db);
     return { gatewayUrl: gateway.url, subgraphUrls, labPorts: labs.ports, db, cache, xref, accessLog: gateway.accessLog, stop: stopAll };
   } catch (error) {

@@ -1,10 +1,11 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { execute, parse, validate, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { execute, parse, validate, type DocumentNode, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { maskError } from '../lib/errors';
 import type { Caller } from '../lib/internal-token';
 import type { Logger } from '../lib/logger';
 import type { BaseContext, SubgraphDefinition } from './serve';
+import { formatSubgraphError } from './service-unavailable';
 
 /** A subgraph's answer, as it would have crossed HTTP: plain data, masked errors, extensions. */
 export interface SubgraphAnswer {
@@ -19,6 +20,7 @@ export interface InProcessSubgraph {
 }
 
 const masked = (error: Parameters<typeof maskError>[0]) => maskError(error) as GraphQLFormattedError;
+const maskedAs = (error: GraphQLError, logger: Logger) => formatSubgraphError(error.toJSON(), error, logger) as GraphQLFormattedError;
 
 /** Distinct operations the planner sends a subgraph: a handful per shape of client query. */
 const MAX_DOCUMENTS = 500;
@@ -56,7 +58,8 @@ export function inProcessSubgraph<Context extends BaseContext>(definition: Subgr
       if (Array.isArray(document)) return { errors: [...document] };
       const context = definition.context({ caller, logger: subgraphLogger });
       const result = await execute({ schema, document: document as DocumentNode, variableValues: request.variables, operationName: request.operationName, contextValue: context });
-      const answer: SubgraphAnswer = { data: result.data as Record<string, unknown> | null | undefined, ...(result.errors ? { errors: result.errors.map((error) => masked(error.toJSON())) } : {}) };
+      // As over HTTP (subgraphs/serve.ts): a database that did not answer is SERVICE_UNAVAILABLE, the rest masked.
+      const answer: SubgraphAnswer = { data: result.data as Record<string, unknown> | null | undefined, ...(result.errors ? { errors: result.errors.map((error) => maskedAs(error, subgraphLogger)) } : {}) };
       definition.finish?.(context, answer);
       return answer;
     },

@@ -61,7 +61,7 @@ beforeAll(async () => {
   // One after the other, so each cold start is measured alone.
   for (const kind of KINDS) {
     const started = performance.now();
-    peers.set(kind, await startPeer(kind, { subgraphUrls: stack.platform.subgraphUrls }));
+    peers.set(kind, await startPeer(kind, { subgraphUrls: stack.platform.subgraphUrls! }));
     figures.set(kind, [`cold start ${Math.round(performance.now() - started)} ms (spawn to ready, supergraph loaded)`]);
   }
 }, 180_000);

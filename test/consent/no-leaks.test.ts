@@ -65,7 +65,7 @@ describe('nothing denied leaks', () => {
   describe('a subgraph called directly, even with a genuine gateway signature', () => {
     const callSubgraph = async (name: 'patient-index' | 'pharmacy' | 'imaging', caller: Caller, query: string, variables = {}) => {
       const token = await signInternalToken(caller, name, stack.config.internalSecret);
-      const response = await fetch(stack.platform.subgraphUrls[name], { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: token }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(stack.platform.subgraphUrls![name], { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: token }, body: JSON.stringify({ query, variables }) });
       return (await response.json()) as any;
     };
     const entities = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { familyName medications { id } } } }';

@@ -24,7 +24,7 @@ beforeAll(async () => {
     config,
     logger: createLogger('silent'),
     supergraphSdl: readFileSync(join(__dirname, '../../schema/supergraph.graphql'), 'utf8'),
-    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, `${subgraphs.url}/${name}`])) as Record<SubgraphName, string>,
+    subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, { url: `${subgraphs.url}/${name}` }])) as Record<SubgraphName, { url: string }>,
     policy: parsePolicy({ roles: DEFAULT_POLICY_ROLES }),
     consent: { decide: async () => Promise.reject(new DatabaseUnavailable('57014')) },
     accessLog: { append: async (entries) => void appended.push(...entries) },

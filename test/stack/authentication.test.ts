@@ -83,22 +83,22 @@ describe('subgraphs answer the gateway only', () => {
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(entitiesQuery) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   test('a direct call to a subgraph without the gateway signature is refused', async () => {
-    const { status, body } = await callSubgraph(stack.platform.subgraphUrls.pharmacy);
+    const { status, body } = await callSubgraph(stack.platform.subgraphUrls!.pharmacy);
     expect(status).toBe(401);
     expect(codeOf(body)).toBe('UNAUTHENTICATED');
     expect(JSON.stringify(body)).not.toContain('medications');
   });
 
   test("a provider's own bearer token does not open a subgraph", async () => {
-    const { status } = await callSubgraph(stack.platform.subgraphUrls.pharmacy, { authorization: `Bearer ${await stack.token()}`, [INTERNAL_HEADER]: await stack.token() });
+    const { status } = await callSubgraph(stack.platform.subgraphUrls!.pharmacy, { authorization: `Bearer ${await stack.token()}`, [INTERNAL_HEADER]: await stack.token() });
     expect(status).toBe(401);
   });
 
   test('a gateway signature made for one subgraph is refused by another', async () => {
     const caller = { providerId: 'MD-1', role: 'physician', domains: ['MEDICATIONS'], grants: { TREM75561212: null } };
     const forLab = await signInternalToken(caller, 'lab', stack.config.internalSecret);
-    expect((await callSubgraph(stack.platform.subgraphUrls.pharmacy, { [INTERNAL_HEADER]: forLab })).status).toBe(401);
+    expect((await callSubgraph(stack.platform.subgraphUrls!.pharmacy, { [INTERNAL_HEADER]: forLab })).status).toBe(401);
     const forPharmacy = await signInternalToken(caller, 'pharmacy', stack.config.internalSecret);
-    expect((await callSubgraph(stack.platform.subgraphUrls.pharmacy, { [INTERNAL_HEADER]: forPharmacy })).status).toBe(200);
+    expect((await callSubgraph(stack.platform.subgraphUrls!.pharmacy, { [INTERNAL_HEADER]: forPharmacy })).status).toBe(200);
   });
 });
