@@ -74,6 +74,8 @@ export async function openRedisAnswers(options: RedisAnswersOptions): Promise<An
     connectTimeout: Math.max(1000, timeoutMs),
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // The reads (and writes) of one view's sources, issued in one tick, go out as one write to Redis.
+    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     // ioredis waits this long for a dead socket to close before destroying it (default 2 s), holding the process open at close.
     disconnectTimeout: 200,

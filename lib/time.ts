@@ -9,6 +9,7 @@ export const DEFAULT_TIME_ZONE = 'America/Montreal';
  */
 export function toOffsetDateTime(value: string | undefined, timeZone = DEFAULT_TIME_ZONE): string | undefined {
   if (!value) return undefined;
+  if (isCanonicalOffsetDateTime(value)) return value;
   const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/.test(value) && value.includes('T');
   const parsed = hasOffset
     ? DateTime.fromISO(value, { setZone: true })
@@ -17,15 +18,70 @@ export function toOffsetDateTime(value: string | undefined, timeZone = DEFAULT_T
   return parsed.toISO({ suppressMilliseconds: true }) ?? undefined;
 }
 
+/** YYYY-MM-DDTHH:MM:SS followed by Z or ±HH:MM, with no fraction: what luxon would write back unchanged. */
+const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Most sources send their date-times already as canonical ISO 8601 with an offset: checked here
+ * without luxon (a record of every view is read through this; luxon's zone machinery cost a tenth
+ * of the gateway's time). Anything else, or anything out of range, goes the long way.
+ */
+function isCanonicalOffsetDateTime(value: string): boolean {
+  const m = CANONICAL.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  // A signed zero offset is written back differently by luxon (-00:00 becomes Z): the long way.
+  if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59 || (m[8] === '00' && m[9] === '00'))) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 /** A wall-clock time given as parts (HL7 DTM, DICOM DA+TM) in a zone, or with an explicit offset. */
 export function fromParts(
   parts: { year: number; month: number; day: number; hour?: number; minute?: number; second?: number; offsetMinutes?: number },
   timeZone = DEFAULT_TIME_ZONE,
 ): string | undefined {
   const { offsetMinutes, ...wall } = parts;
+  const fast = quickFromParts(wall, offsetMinutes, timeZone);
+  if (fast !== undefined) return fast;
   const zone = offsetMinutes === undefined ? timeZone : `UTC${offsetMinutes >= 0 ? '+' : '-'}${Math.floor(Math.abs(offsetMinutes) / 60)}:${String(Math.abs(offsetMinutes) % 60).padStart(2, '0')}`;
   const parsed = DateTime.fromObject(wall, { zone });
   return parsed.isValid ? (parsed.toISO({ suppressMilliseconds: true }) ?? undefined) : undefined;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+const offsetText = (minutes: number) => `${minutes < 0 ? '-' : '+'}${two(Math.floor(Math.abs(minutes) / 60))}:${two(Math.abs(minutes) % 60)}`;
+
+/** A zone's offset over one hour of one day, when it holds for the whole hour (null inside a DST change). */
+const hourOffsets = new Map<string, number | null>();
+const HOUR_OFFSETS_KEPT = 20_000;
+
+function offsetThroughHour(zone: string, year: number, month: number, day: number, hour: number): number | null {
+  const key = `${zone}|${year}|${month}|${day}|${hour}`;
+  let offset = hourOffsets.get(key);
+  if (offset === undefined) {
+    const start = DateTime.fromObject({ year, month, day, hour }, { zone });
+    const end = start.plus({ minutes: 59, seconds: 59 });
+    offset = start.isValid && start.hour === hour && end.hour === hour && start.offset === end.offset ? start.offset : null;
+    if (hourOffsets.size >= HOUR_OFFSETS_KEPT) hourOffsets.clear();
+    hourOffsets.set(key, offset);
+  }
+  return offset;
+}
+
+/**
+ * fromParts without luxon for the common case (a whole, valid wall-clock time in an hour with no
+ * DST change, or with an explicit non-zero offset): every lab result and imaging study of a view
+ * is dated through here. Undefined sends the caller the long way; the output is luxon's exactly.
+ */
+function quickFromParts(wall: { year: number; month: number; day: number; hour?: number; minute?: number; second?: number }, offsetMinutes: number | undefined, zone: string): string | undefined {
+  const { year, month, day, hour = 0, minute = 0, second = 0 } = wall;
+  if (![year, month, day, hour, minute, second].every(Number.isInteger) || year < 1000 || year > 9999) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59 || hour < 0 || minute < 0 || second < 0) return undefined;
+  const offset = offsetMinutes ?? offsetThroughHour(zone, year, month, day, hour);
+  // A zero offset is written Z or +00:00 depending on the zone: luxon decides.
+  if (offset === null || offset === 0) return undefined;
+  return `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}${offsetText(offset)}`;
 }
 
 /** Whether an ISO date-time falls on or after a calendar date (the `since` argument), in the zone. */

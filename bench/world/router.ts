@@ -61,8 +61,10 @@ export function worldHandler(model: WorldModel, state: WorldState, ownUrl: () =>
       const { status, body } = qido(source, { method, rest, params: url.searchParams, accept: req.headers.accept, base });
       answer = { status, body, type: status === 200 ? 'application/dicom+json' : 'application/json' };
     }
+    // Serialized before the wait: a source's set latency is the whole of its answer's time.
+    const body = answer.body === undefined ? undefined : JSON.stringify(answer.body);
     await waitUntil(due);
-    send(res, answer, method === 'HEAD');
+    send(res, { ...answer, body }, method === 'HEAD');
   }
 
   async function control(req: IncomingMessage, path: string): Promise<Answer> {
@@ -146,7 +148,7 @@ function send(res: ServerResponse, answer: Answer, head = false): void {
     res.writeHead(answer.status).end();
     return;
   }
-  const text = JSON.stringify(answer.body);
+  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
   res.writeHead(answer.status, { 'content-type': answer.type ?? 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(head ? undefined : text);
 }

@@ -39,6 +39,10 @@ type PatientObject = InsuredPerson & { allSources: boolean };
 export function patientIndexSubgraph(options: PatientIndexOptions): SubgraphDefinition<PatientIndexContext> {
   const find = async (context: PatientIndexContext, nam: string, allSources: boolean): Promise<PatientObject | Error | null> => {
     if (!(nam in context.caller.grants)) return recordRefused();
+    // The person's locations and consent status are asked for with the registry, in one round trip
+    // rather than two: the record is granted, so reading where it is stays on the consent-checked path.
+    void context.locations.load(nam).catch(() => undefined);
+    void context.consent.load(nam).catch(() => undefined);
     const person = await context.people.load(nam);
     return person && { ...person, allSources };
   };
