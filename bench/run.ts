@@ -56,6 +56,13 @@ const QUICK: Size = {
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
+/**
+ * How our system runs: two gateway processes, each with the five subgraphs inside it
+ * (GATEWAY_SUBGRAPHS=in-process), plus the roster reader. BENCH_SUBGRAPHS=remote measures the
+ * subgraphs as services of their own instead.
+ */
+const OUR_SUBGRAPHS = process.env.BENCH_SUBGRAPHS === 'remote' ? 'remote' : 'in-process';
+
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: join(__dirname, 'results.json') } } });
   const size = values.quick ? QUICK : FULL;
@@ -76,14 +83,14 @@ async function main(): Promise<number> {
       const world = await startWorld({ people: size.people, ...shape, latency: { ms: VIEW_LATENCIES, jitterMs: 0 }, seed: 100 + index });
       worlds.push(world);
       stops.push(() => world.stop());
-      const ours = await startOurSystem({ name: `s${sources}`, sourcesFile: world.sourcesFile, registryFile: world.registryFile, databaseUrl, redisUrl, gatewayInstances: 2, progress });
+      const ours = await startOurSystem({ name: `s${sources}`, sourcesFile: world.sourcesFile, registryFile: world.registryFile, databaseUrl, redisUrl, gatewayInstances: 2, subgraphs: OUR_SUBGRAPHS, progress });
       systems.push(ours);
       stops.push(() => ours.stop());
       provinces.push({ sources, world, ours, fresh: new FreshPeople(world, 7 + index) });
     }
     await waitForRosters(systems);
     const middle = provinces[1];
-    const peerSubgraphs = await startPeerSubgraphs(middle.ours, { name: 'peers', sourcesFile: middle.world.sourcesFile, registryFile: middle.world.registryFile, databaseUrl, redisUrl, gatewayInstances: 1, progress });
+    const peerSubgraphs = await startPeerSubgraphs(middle.ours, { name: 'peers', sourcesFile: middle.world.sourcesFile, registryFile: middle.world.registryFile, databaseUrl, redisUrl, gatewayInstances: 1, subgraphs: 'remote', progress });
     stops.push(peerSubgraphs.stop);
 
     const figures: Figures = {};

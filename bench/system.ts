@@ -34,6 +34,8 @@ export interface SystemOptions {
   databaseUrl: string;
   redisUrl?: string;
   gatewayInstances: number;
+  /** `in-process`: the subgraphs run inside each gateway process (GATEWAY_SUBGRAPHS); `remote`: each its own service. */
+  subgraphs: 'remote' | 'in-process';
   progress(line: string): void;
 }
 
@@ -123,6 +125,8 @@ function baseEnv(options: SystemOptions, dbSchema: string, secrets: { subgraph: 
     REGISTRY_FILE: options.registryFile,
     SUBGRAPH_BASE_PORT: String(basePort),
     SOURCE_TIMEOUT_MS: '5000',
+    // Three systems and the peers' subgraphs share one PostgreSQL (100 connections by default).
+    DB_POOL_MAX: '6',
     LOG_LEVEL: 'warn',
     ...extra,
   };
@@ -146,15 +150,19 @@ export async function startOurSystem(options: SystemOptions): Promise<OurSystem>
     await db.close();
   };
   try {
-    const index = startService('services/subgraph.ts', ['patient-index'], env, /\] subgraph patient-index: (\S+)/);
-    services.push(index);
-    await index.ready;
-    options.progress(`${options.name}: patient index up (registry imported)`);
-    const domain = (['pharmacy', 'lab', 'imaging', 'clinic'] as const).map((name) => startService('services/subgraph.ts', [name], env, new RegExp(`\\] subgraph ${name}: (\\S+)`)));
+    if (options.subgraphs === 'remote') {
+      const index = startService('services/subgraph.ts', ['patient-index'], env, /\] subgraph patient-index: (\S+)/);
+      services.push(index);
+      await index.ready;
+      options.progress(`${options.name}: patient index up (registry imported)`);
+      const domain = (['pharmacy', 'lab', 'imaging', 'clinic'] as const).map((name) => startService('services/subgraph.ts', [name], env, new RegExp(`\\] subgraph ${name}: (\\S+)`)));
+      services.push(...domain);
+      await Promise.all(domain.map((service) => service.ready));
+    }
     const roster = startService('services/roster-reader.ts', [], env, /\] (reading .*)/);
-    services.push(...domain, roster);
-    await Promise.all([...domain, roster].map((service) => service.ready));
-    const gateway = startService('services/gateway.ts', [], { ...env, PORT: String(gatewayPort), GATEWAY_INSTANCES: String(options.gatewayInstances) }, /\] (\d+ instances on one address|gateway: \S+)/);
+    services.push(roster);
+    await roster.ready;
+    const gateway = startService('services/gateway.ts', [], { ...env, PORT: String(gatewayPort), GATEWAY_INSTANCES: String(options.gatewayInstances), GATEWAY_SUBGRAPHS: options.subgraphs }, /\] (\d+ instances on one address|gateway: \S+)/);
     services.push(gateway);
     await gateway.ready;
     await waitForGateway(`http://127.0.0.1:${gatewayPort}/graphql`);
