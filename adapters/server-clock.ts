@@ -10,6 +10,18 @@ export function parseInstant(value: string | undefined): DateTime | undefined {
   return parsed.isValid ? parsed : undefined;
 }
 
+/** What both roster readers (FHIR, DICOMweb) need to date their reads by the source's clock. */
+export interface RosterClockOptions {
+  /** How far before the cursor an incremental read starts again: a change dated just before the last read, committed after it, is not lost. */
+  overlapMs: number;
+  /** When the server says nothing of its clock: how far back from ours the read is said to begin. */
+  clockMarginMs: number;
+  /** Our clock (tests move it). */
+  now(): Date;
+}
+
+export const ROSTER_CLOCK_DEFAULTS: RosterClockOptions = { overlapMs: 60_000, clockMarginMs: 15 * 60_000, now: () => new Date() };
+
 /** What a source's first answer says of its clock. */
 export interface ServerClockReading {
   /** The time the server wrote into the answer itself (FHIR: the searchset's Bundle.meta.lastUpdated). */

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/config';
 import { openDb, type Db } from '../lib/db';
+import { stopChild } from './load/spawn-tsx';
 
 const ROOT = join(__dirname, '..');
 
@@ -78,15 +79,6 @@ function startService(script: string, args: string[], env: NodeJS.ProcessEnv, re
   return { name: args[0] ?? script.replace(/^services\/|\.ts$/g, ''), child, ready };
 }
 
-async function stopService(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** A free TCP port, or `count` consecutive ones (the subgraphs take SUBGRAPH_BASE_PORT … +4). */
 export async function freePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -144,7 +136,7 @@ export async function startOurSystem(options: SystemOptions): Promise<OurSystem>
   const env = baseEnv(options, dbSchema, secrets, basePort);
   const services: Service[] = [];
   const stop = async () => {
-    await Promise.all(services.reverse().map((service) => stopService(service.child)));
+    await Promise.all(services.reverse().map((service) => stopChild(service.child, 10_000)));
     const db = await openDb({ url: options.databaseUrl });
     await db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
     await db.close();
@@ -203,7 +195,7 @@ export async function startPeerSubgraphs(system: OurSystem, options: SystemOptio
   // The registry is already imported by our patient index: no second import.
   delete env.REGISTRY_FILE;
   const services = SUBGRAPH_NAMES.map((name) => startService('services/subgraph.ts', [name], env, new RegExp(`\\] subgraph ${name}: (\\S+)`)));
-  const stop = () => Promise.all(services.map((service) => stopService(service.child))).then(() => undefined);
+  const stop = () => Promise.all(services.map((service) => stopChild(service.child, 10_000))).then(() => undefined);
   try {
     await Promise.all(services.map((service) => service.ready));
   } catch (error) {

@@ -135,8 +135,8 @@ export async function askSources<K extends RecordKind>(sources: readonly RecordS
         const now = new Date().toISOString();
         for (const [nam, list] of found) keep(nam, list);
         report(nams, 'OK', true, () => now);
-        // Not awaited: the view does not wait on the cache, which never throws.
-        if (cached) void deps.cache.write(key, new Map(nams.map((nam) => [nam, found.get(nam) ?? []])), cached.guard, ttl);
+        // After the view's own work (sealing the answer is not free), and not awaited: the cache never throws.
+        if (cached) setImmediate(() => void deps.cache.write(key, new Map(nams.map((nam) => [nam, found.get(nam) ?? []])), cached.guard, ttl));
         deps.logger.debug({ source: source.source.id, kind: source.kind, people: asked.length, ms: Math.round(performance.now() - started) }, 'source answered');
       } catch (error) {
         const failure = failureOf(error);

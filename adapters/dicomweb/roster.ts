@@ -4,12 +4,12 @@ import { isValidNam } from '../../lib/nam';
 import type { SourceConfig } from '../../lib/sources';
 import { fetchJsonAnswer } from '../http';
 import { SourceError, type RosterEntry, type RosterRequest, type RosterSource } from '../port';
-import { serverStartOf } from '../server-clock';
+import { serverStartOf, ROSTER_CLOCK_DEFAULTS, type RosterClockOptions } from '../server-clock';
 import { firstString, isDicomJsonDataset, type DicomJsonDataset } from './dicomJson';
 import { DICOM_JSON, QIDO_DEFAULTS } from './qido';
 import { StudyTag } from './study';
 
-export interface QidoRosterOptions {
+export interface QidoRosterOptions extends RosterClockOptions {
   /** `limit` per page (PS3.18 §8.3.4.4), as for a patient's studies (adapters/dicomweb/qido.ts). */
   pageSize: number;
   /**
@@ -17,12 +17,6 @@ export interface QidoRosterOptions {
    * patient's. A read that has not ended by then fails, rather than pass for complete.
    */
   maxPages: number;
-  /** How far before the server's time the cursor's day is taken (a study stored as we searched). */
-  overlapMs: number;
-  /** When the server sends no Date header: how far back from our clock the read is said to begin. */
-  clockMarginMs: number;
-  /** Our clock (tests move it). */
-  now(): Date;
   /** Where the count of studies without a usable Patient ID goes (never which ones). */
   logger?: Logger;
 }
@@ -30,9 +24,7 @@ export interface QidoRosterOptions {
 export const QIDO_ROSTER_DEFAULTS: QidoRosterOptions = {
   pageSize: QIDO_DEFAULTS.pageSize,
   maxPages: 10_000,
-  overlapMs: 60_000,
-  clockMarginMs: 15 * 60_000,
-  now: () => new Date(),
+  ...ROSTER_CLOCK_DEFAULTS,
 };
 
 /**

@@ -3,11 +3,11 @@ import type { Logger } from '../../lib/logger';
 import { isValidNam, normalizeNam } from '../../lib/nam';
 import type { SourceConfig } from '../../lib/sources';
 import type { RosterEntry, RosterRequest, RosterSource } from '../port';
-import { parseInstant, serverStartOf } from '../server-clock';
+import { parseInstant, serverStartOf, ROSTER_CLOCK_DEFAULTS, type RosterClockOptions } from '../server-clock';
 import { forEachSearchsetPage } from './paging';
 import { escapeSearchValue } from './patients';
 
-export interface FhirRosterOptions {
+export interface FhirRosterOptions extends RosterClockOptions {
   /** `_count` asked per page (http://hl7.org/fhir/R4/search.html#count); servers may give fewer. */
   pageSize: number;
   /**
@@ -16,16 +16,6 @@ export interface FhirRosterOptions {
    * answering "next" fails the read rather than running it forever.
    */
   maxPages: number;
-  /**
-   * How far before the cursor an incremental read starts: a write the server dated before our
-   * search but committed after it (a long transaction), or made between the search and its
-   * answer, would otherwise fall between two reads. Reading a minute again costs a few people.
-   */
-  overlapMs: number;
-  /** When the server says nothing of its clock: how far back from ours the cursor is put. */
-  clockMarginMs: number;
-  /** Our clock (tests move it). */
-  now(): Date;
   /** Where the count of Patients without a usable id goes (never which ones). */
   logger?: Logger;
 }
@@ -33,9 +23,7 @@ export interface FhirRosterOptions {
 export const FHIR_ROSTER_DEFAULTS: FhirRosterOptions = {
   pageSize: 200,
   maxPages: 10_000,
-  overlapMs: 60_000,
-  clockMarginMs: 15 * 60_000,
-  now: () => new Date(),
+  ...ROSTER_CLOCK_DEFAULTS,
 };
 
 /** A FHIR id (http://hl7.org/fhir/R4/datatypes.html#id). */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -42,7 +42,7 @@ export function lineFrom(child: TsxChild, prefix: string, timeoutMs: number, wha
 }
 
 /** Ends a child: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
-export async function stopChild(child: TsxChild, graceMs = 5000): Promise<void> {
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
