@@ -22,6 +22,12 @@ export interface Caller {
    * A NAM absent from this map is refused: subgraphs deny by default.
    */
   grants: Record<string, string | null>;
+  /**
+   * Of the granted NAMs, those whose person refused (the record open to this caller because they
+   * consulted it before, or partly): the record's status as the consent decision read it, so the
+   * patient index need not read it again.
+   */
+  refused?: string[];
 }
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
@@ -32,7 +38,7 @@ const keyOf = (secret: string) => new TextEncoder().encode(secret);
  * gateways), never for the gateway, which signs per subgraph.
  */
 export async function signInternalToken(caller: Caller, audience: string | readonly string[], secret: string): Promise<string> {
-  return new SignJWT({ role: caller.role, facility: caller.facility, domains: caller.domains, grants: caller.grants })
+  return new SignJWT({ role: caller.role, facility: caller.facility, domains: caller.domains, grants: caller.grants, ...(caller.refused ? { refused: caller.refused } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(caller.providerId)
     .setIssuer(ISSUER)
@@ -54,6 +60,7 @@ export async function verifyInternalToken(token: string | undefined, audience: s
       facility: typeof payload.facility === 'string' ? payload.facility : undefined,
       domains: Array.isArray(payload.domains) ? payload.domains.filter((d): d is string => typeof d === 'string') : [],
       grants: grantsOf(payload.grants),
+      ...(Array.isArray(payload.refused) ? { refused: payload.refused.filter((nam): nam is string => typeof nam === 'string') } : {}),
     };
   } catch {
     return undefined;

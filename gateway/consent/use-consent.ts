@@ -45,6 +45,7 @@ export function useConsent(options: ConsentOptions): ExecutionPlugin {
       for (const error of verdict.errors ?? []) if (error.path?.length === 1) request.skipped.add(String(error.path[0]));
       const { caller, decisions } = request.context;
       caller.grants = Object.fromEntries([...decisions].filter(([, d]) => d.open).map(([nam, d]) => [nam, d.open ? d.closedBefore : null]));
+      caller.refused = [...decisions].filter(([, d]) => d.open && d.reason !== 'active').map(([nam]) => nam);
     },
     async afterPlan(request, planned) {
       for (const error of planned.errors ?? []) if (error.path) request.context.planErrors.set(error.path.join('.'), error);

@@ -42,7 +42,7 @@ export function patientIndexSubgraph(options: PatientIndexOptions): SubgraphDefi
     // The person's locations and consent status are asked for with the registry, in one round trip
     // rather than two: the record is granted, so reading where it is stays on the consent-checked path.
     void context.locations.load(nam).catch(() => undefined);
-    void context.consent.load(nam).catch(() => undefined);
+    if (!context.caller.refused) void context.consent.load(nam).catch(() => undefined);
     const person = await context.people.load(nam);
     return person && { ...person, allSources };
   };
@@ -72,7 +72,9 @@ export function patientIndexSubgraph(options: PatientIndexOptions): SubgraphDefi
           if (found instanceof Error) throw found;
           return found;
         },
-        recordStatus: async (patient: PatientObject, _: unknown, context: PatientIndexContext) => (await context.consent.load(patient.nam)).status,
+        // As the gateway's consent decision read it in this request; read again only for a caller without it.
+        recordStatus: async (patient: PatientObject, _: unknown, context: PatientIndexContext) =>
+          context.caller.refused ? (context.caller.refused.includes(patient.nam) ? 'REFUSED' : 'ACTIVE') : (await context.consent.load(patient.nam)).status,
         // Filled by the gateway from what the domain subgraphs report (gateway/source-statuses.ts):
         // only the gateway sees every source asked in a request.
         sources: () => [],
