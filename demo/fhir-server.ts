@@ -1,12 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, BundleLink, CapabilityStatement, CapabilityStatementRestResource, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import type { DemoPerson } from './people';
+import type { Bundle, BundleEntry, CapabilityStatement, CapabilityStatementRestResourceSearchParam, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { capabilityStatement } from './fhir/capability';
 import { DEMO_FHIR_TENANTS, DEMO_FHIR_TYPES, demoFhirResources, type DemoFhirTenant } from './fhir/dataset';
 import { withElements } from './fhir/elements';
-import { PagedSearches, type StoredSearch } from './fhir/pages';
-import { patientIdOf, referenceOf, SearchParameterError, searchResources } from './fhir/search';
+import { PagedSearches, pageUrl, searchsetPage, type SearchPage, type StoredSearch } from './fhir/pages';
+import { dateParameterOf, patientIdOf, referenceOf, SearchParameterError, searchResources } from './fhir/search';
+import { listen } from './listen';
+import type { DemoPerson } from './people';
+import { requestOrigin } from './request-origin';
 
 export { DEMO_FHIR_TENANTS, demoFhirResources, demoPatientIdOf, fillsInBothRegions, hasNoDemoRecords, isFollowedAtClinic } from './fhir/dataset';
 export type { DemoFhirDataset, DemoFhirTenant } from './fhir/dataset';
@@ -72,7 +74,7 @@ export async function startDemoFhirServer(options: { port: number; host?: string
   async function handle(request: IncomingMessage): Promise<{ status: number; body: Resource }> {
     // Links are built on the address the client used (as HAPI does by default), so paging works
     // whether the server is reached as 127.0.0.1, localhost or a container's name.
-    const origin = /^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(request.headers.host ?? '') ? `http://${request.headers.host}` : url;
+    const origin = requestOrigin(request.headers.host, url);
     const requestUrl = new URL(request.url ?? '/', origin);
     const method = request.method ?? 'GET';
     if (requestUrl.pathname === '/metadata') return ok(get(method, () => capability(origin, new Set(Object.values(DEMO_FHIR_TYPES).flat()))));
@@ -166,15 +168,12 @@ function pageSizeOf(value: string | null): number {
   return Math.min(count, MAX_PAGE_SIZE);
 }
 
-const pageUrl = (base: string, id: string, offset: number, count: number) =>
-  `${base}?_getpages=${id}&_getpagesoffset=${offset}&_count=${count}&_bundletype=searchset`;
-
 /**
  * One page of a searchset Bundle (http://hl7.org/fhir/R4/bundle.html#searchset): the matches of
  * the page, then the Patients they reference when _include asked for them (search.mode
  * "include", once per page), and links to the pages around it.
  */
-function searchset(base: string, tenant: Tenant, search: StoredSearch, page: { id?: string; offset: number; count: number; self: string }): Bundle {
+function searchset(base: string, tenant: Tenant, search: StoredSearch, page: SearchPage): Bundle {
   const matches = search.matches.slice(page.offset, page.offset + page.count);
   const entry: BundleEntry[] = matches.map((resource) => ({
     fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
@@ -188,10 +187,7 @@ function searchset(base: string, tenant: Tenant, search: StoredSearch, page: { i
       if (patient) entry.push({ fullUrl: `${base}/Patient/${id}`, resource: patient, search: { mode: 'include' } });
     }
   }
-  const link: BundleLink[] = [{ relation: 'self', url: page.self }];
-  if (page.id && page.offset + page.count < search.matches.length) link.push({ relation: 'next', url: pageUrl(base, page.id, page.offset + page.count, page.count) });
-  if (page.id && page.offset > 0) link.push({ relation: 'previous', url: pageUrl(base, page.id, Math.max(0, page.offset - page.count), page.count) });
-  return { resourceType: 'Bundle', id: randomUUID(), meta: { lastUpdated: new Date().toISOString() }, type: 'searchset', total: search.matches.length, link, entry };
+  return searchsetPage(base, page, search.matches.length, entry);
 }
 
 function read(tenant: Tenant, type: string, id: string): Resource {
@@ -200,34 +196,16 @@ function read(tenant: Tenant, type: string, id: string): Resource {
   return resource;
 }
 
-/** A minimal CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html). */
-function capability(base: string, types: ReadonlySet<string>): CapabilityStatement {
-  const dateParameter: Record<string, string> = { MedicationDispense: 'whenhandedover', Encounter: 'date' };
-  return {
-    resourceType: 'CapabilityStatement',
-    status: 'active',
-    date: '2026-01-05',
-    kind: 'instance',
-    software: { name: 'QHR demo FHIR server' },
-    implementation: { description: 'Demo pharmacies and clinic', url: base },
-    fhirVersion: '4.0.1',
-    format: ['application/fhir+json'],
-    rest: [
-      {
-        mode: 'server',
-        resource: [...types].map((type): CapabilityStatementRestResource => ({
-          type: type as CapabilityStatementRestResource['type'],
-          interaction: [{ code: 'read' }, { code: 'search-type' }],
-          searchInclude: type === 'Patient' ? undefined : [`${type}:patient`],
-          searchParam:
-            type === 'Patient'
-              ? [{ name: '_id', type: 'token' }, { name: 'identifier', type: 'token' }, { name: '_lastUpdated', type: 'date' }]
-              : [{ name: 'patient', type: 'reference' }, { name: '_lastUpdated', type: 'date' }, ...(dateParameter[type] ? [{ name: dateParameter[type], type: 'date' as const }] : [])],
-        })),
-      },
-    ],
-  };
+/** The search parameters the demo server lists for a type (it reads a few more: demo/fhir/search.ts). */
+function searchParamsOf(type: string): CapabilityStatementRestResourceSearchParam[] {
+  if (type === 'Patient') return [{ name: '_id', type: 'token' }, { name: 'identifier', type: 'token' }, { name: '_lastUpdated', type: 'date' }];
+  const date = dateParameterOf(type);
+  return [{ name: 'patient', type: 'reference' }, { name: '_lastUpdated', type: 'date' }, ...(date ? [{ name: date, type: 'date' as const }] : [])];
 }
+
+/** The demo server's CapabilityStatement for a tenant (or, at the root, for every type it serves). */
+const capability = (base: string, types: ReadonlySet<string>): CapabilityStatement =>
+  capabilityStatement({ base, software: 'QHR demo FHIR server', description: 'Demo pharmacies and clinic', types, interactions: ['read', 'search-type'], searchParamsOf });
 
 const ok = (body: Resource) => ({ status: 200, body });
 
@@ -258,14 +236,4 @@ function send(response: ServerResponse, status: number, body: Resource): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': FHIR_JSON, 'content-length': Buffer.byteLength(text) });
   response.end(text);
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

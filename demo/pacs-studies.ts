@@ -21,7 +21,8 @@ export interface DemoStudy {
   instanceCount: number;
 }
 
-interface Exam {
+/** A kind of imaging exam, and the sizes its studies come in. */
+export interface Exam {
   modalities: string[];
   description: string;
   series: [number, number];
@@ -30,8 +31,11 @@ interface Exam {
   for?: (sex: DemoPerson['sex'], age: number) => boolean;
 }
 
-/** Everyday exams of a Québec hospital imaging department; a CT study also holds its dose report (SR). */
-const EXAMS: Exam[] = [
+/**
+ * Everyday exams of a Québec hospital imaging department, the catalogue of the demo PACS and of the
+ * bench's imaging centres (bench/world/studies.ts); a CT study also holds its dose report (SR).
+ */
+export const EXAMS: readonly Exam[] = [
   { modalities: ['CR'], description: 'Radiographie pulmonaire PA et latérale', series: [1, 2], instancesPerSeries: [1, 2] },
   { modalities: ['CR'], description: 'Radiographie poignet gauche', series: [1, 2], instancesPerSeries: [1, 2] },
   { modalities: ['DX'], description: 'Radiographie de la colonne lombaire', series: [1, 1], instancesPerSeries: [2, 3] },
@@ -52,8 +56,27 @@ const FIRST_DAY = Date.UTC(2016, 0, 1);
 const LAST_DAY = Date.UTC(2025, 5, 30);
 const DAY_MS = 86_400_000;
 
-const between = (random: () => number, [min, max]: [number, number]) => min + Math.floor(random() * (max - min + 1));
+const between = (random: () => number, [min, max]: readonly [number, number]) => min + Math.floor(random() * (max - min + 1));
 const two = (n: number) => String(n).padStart(2, '0');
+
+/** What one study is: its exam, its size, and the fraction of a second its console writes in TM. */
+export type ExamStudy = Pick<DemoStudy, 'modalities' | 'description' | 'seriesCount' | 'instanceCount'> & { timeFraction: string };
+
+/**
+ * Draws the exam of one study among those this person may have, then its size. A CT study's dose
+ * report is one more series of one instance (the SR); CT and MR consoles write fractions of a
+ * second in TM (HHMMSS.FFFFFF, PS3.5 §6.2), other modalities whole seconds ('' here).
+ */
+export function examFor(random: () => number, sex: DemoPerson['sex'], age: number): ExamStudy {
+  const exams = EXAMS.filter((exam) => !exam.for || exam.for(sex, age));
+  const exam = exams[Math.floor(random() * exams.length)];
+  const seriesCount = between(random, exam.series);
+  let instanceCount = 0;
+  for (let s = 0; s < seriesCount; s++) instanceCount += between(random, exam.instancesPerSeries);
+  const withDoseReport = exam.modalities.includes('SR') ? 1 : 0;
+  const timeFraction = exam.modalities.includes('CT') || exam.modalities.includes('MR') ? `.${String(Math.floor(random() * 1e6)).padStart(6, '0')}` : '';
+  return { modalities: exam.modalities, description: exam.description, seriesCount: seriesCount + withDoseReport, instanceCount: instanceCount + withDoseReport, timeFraction };
+}
 
 /** This PACS's UID namespace (a fixed random UUID) for name-based UUIDs. */
 const UID_NAMESPACE = Buffer.from('3f6d2c8a9b1e4d07a5c2e8f14b7d9a60', 'hex');
@@ -86,15 +109,8 @@ function studiesOf(person: DemoPerson): DemoStudy[] {
   const studies: DemoStudy[] = [];
   for (let n = 0; n < count; n++) {
     const day = new Date(first + Math.floor(random() * ((LAST_DAY - first) / DAY_MS + 1)) * DAY_MS);
-    const age = ageOn(person.birthDate, day);
-    const exams = EXAMS.filter((exam) => !exam.for || exam.for(person.sex, age));
-    const exam = exams[Math.floor(random() * exams.length)];
-    const seriesCount = between(random, exam.series);
-    let instanceCount = 0;
-    for (let s = 0; s < seriesCount; s++) instanceCount += between(random, exam.instancesPerSeries);
-    const withDoseReport = exam.modalities.includes('SR') ? 1 : 0;
-    const fraction = exam.modalities.includes('CT') || exam.modalities.includes('MR') ? `.${String(Math.floor(random() * 1e6)).padStart(6, '0')}` : '';
-    const studyTime = `${two(7 + Math.floor(random() * 14))}${two(Math.floor(random() * 60))}${two(Math.floor(random() * 60))}${fraction}`;
+    const { timeFraction, ...exam } = examFor(random, person.sex, ageOn(person.birthDate, day));
+    const studyTime = `${two(7 + Math.floor(random() * 14))}${two(Math.floor(random() * 60))}${two(Math.floor(random() * 60))}${timeFraction}`;
     const year = day.getUTCFullYear();
     studies.push({
       studyInstanceUid: demoStudyUid(`${person.nam}/${n}`),
@@ -104,8 +120,8 @@ function studiesOf(person: DemoPerson): DemoStudy[] {
       modalities: exam.modalities,
       description: exam.description,
       accessionNumber: `CDN${year}${String(person.index * 10 + n).padStart(5, '0')}`,
-      seriesCount: seriesCount + withDoseReport,
-      instanceCount: instanceCount + withDoseReport,
+      seriesCount: exam.seriesCount,
+      instanceCount: exam.instanceCount,
     });
   }
   return studies.sort((a, b) => (a.studyDate + a.studyTime).localeCompare(b.studyDate + b.studyTime));

@@ -1,5 +1,6 @@
 import type { MedicationDispense } from '@medplum/fhirtypes';
 import { DRUGS, type DemoDrug } from '../../demo/fhir/catalog';
+import { dispenseResource } from '../../demo/fhir/dispense-resource';
 import { pick } from '../../demo/people';
 import { atTime, dayBetween, FIRST, instant, LAST, plusMinutes, written, type WallTime } from './clock';
 import { between } from './random';
@@ -17,7 +18,8 @@ const ACUTE = DRUGS.filter((drug) => !drug.chronic);
 /**
  * A person's dispenses at one pharmacy (the demo's pattern, demo/fhir/dispenses.ts): one to
  * three chronic drugs refilled every 30 or 90 days with a few days' slack, sometimes an
- * antibiotic course, during opening hours, from real DINs. Always at least one dispense.
+ * antibiotic course, during opening hours, from real DINs, written as the demo's
+ * (demo/fhir/dispense-resource.ts). Always at least one dispense.
  */
 export function dispensesOf(random: () => number, patientId: string, idPrefix: string, style: PharmacyStyle): MedicationDispense[] {
   const chosen = new Set<DemoDrug>();
@@ -38,17 +40,16 @@ export function dispensesOf(random: () => number, patientId: string, idPrefix: s
     fills.push({ drug, days: drug.days[0], at: atTime(random, dayBetween(random, FIRST, LAST), 9, 21) });
   }
   fills.sort((a, b) => a.at.day - b.at.day || a.at.minute - b.at.minute);
-  return fills.map(({ drug, days, at }, n) => ({
-    resourceType: 'MedicationDispense',
-    id: `${idPrefix}${n + 1}`,
-    meta: { versionId: '1', lastUpdated: instant(at) },
-    status: 'completed',
-    medicationCodeableConcept: { coding: [{ system: style.dinSystem, code: drug.din, display: drug.name }], text: drug.name },
-    subject: { reference: `Patient/${patientId}` },
-    quantity: { value: Math.max(1, Math.round(drug.perDay * days)), unit: drug.unit.display, system: 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm', code: drug.unit.code },
-    daysSupply: { value: days, unit: 'jours', system: 'http://unitsofmeasure.org', code: 'd' },
-    whenPrepared: written(plusMinutes(at, -(20 + ((at.minute * 7) % 100))), style.withOffset),
-    whenHandedOver: written(at, style.withOffset),
-    dosageInstruction: [{ text: drug.dosage }],
-  }));
+  return fills.map(({ drug, days, at }, n) =>
+    dispenseResource({
+      id: `${idPrefix}${n + 1}`,
+      patientId,
+      drug,
+      days,
+      dinSystem: style.dinSystem,
+      lastUpdated: instant(at),
+      whenPrepared: written(plusMinutes(at, -(20 + ((at.minute * 7) % 100))), style.withOffset),
+      whenHandedOver: written(at, style.withOffset),
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import { DateTime } from 'luxon';
 import { DEMO_ZONE } from '../../demo/fhir/clock';
-import { SearchParameterError, searchResources } from '../../demo/fhir/search';
+import { dateParameterOf, SearchParameterError, searchResources } from '../../demo/fhir/search';
 import { DEFAULT_NAM_SYSTEM } from '../../lib/sources';
 import type { WorldModel } from './model';
 import type { WorldSource } from './province';
@@ -20,9 +20,6 @@ export class FhirProblem extends Error {
 
 /** Parameters about the result, not the criteria: accepted everywhere (_count, _include and _elements are read by the caller). */
 const RESULT_PARAMETERS = new Set(['_count', '_include', '_elements', '_format', '_pretty', '_summary', '_sort', '_total']);
-
-/** Each record type's date search parameter (what adapters/fhir sends with `since`). */
-export const DATE_PARAMETER: Record<string, string> = { MedicationDispense: 'whenhandedover', Encounter: 'date' };
 
 interface Token {
   system?: string;
@@ -60,7 +57,8 @@ function checkParameters(params: URLSearchParams, criteria: readonly string[]): 
  * date parameter (`ge2024-01-01`...). Matches come in person order, then the person's own order.
  */
 export function searchRecordsAt(model: WorldModel, source: WorldSource, type: string, params: URLSearchParams): { matches: Resource[]; includePatients: boolean } {
-  const dateParameter = DATE_PARAMETER[type];
+  // The record type's date search parameter (what adapters/fhir sends with `since`).
+  const dateParameter = dateParameterOf(type);
   checkParameters(params, dateParameter ? ['patient.identifier', dateParameter] : ['patient.identifier']);
   const lists = params.getAll('patient.identifier');
   if (lists.length === 0) throw new FhirProblem(400, 'too-costly', 'this server searches records by patient.identifier only');
@@ -121,12 +119,4 @@ function instantTest(raw: string): (at: number) => boolean {
   const high = at.startOf(unit).plus({ [unit]: 1 }).toMillis();
   const tests = { eq: (t: number) => t >= low && t < high, gt: (t: number) => t >= high, ge: (t: number) => t >= low, lt: (t: number) => t < low, le: (t: number) => t < high };
   return tests[prefix as keyof typeof tests];
-}
-
-/** `_elements` (http://hl7.org/fhir/R4/search.html#elements): only the elements asked, plus the mandatory ones, tagged SUBSETTED. */
-export function subsetted(resource: Resource, elements: readonly string[]): Resource {
-  const kept: Record<string, unknown> = { resourceType: resource.resourceType, id: resource.id };
-  for (const element of elements) if (element in resource) kept[element] = (resource as unknown as Record<string, unknown>)[element];
-  kept.meta = { ...resource.meta, tag: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] };
-  return kept as unknown as Resource;
 }

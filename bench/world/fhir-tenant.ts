@@ -1,7 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, BundleLink, CapabilityStatement, CapabilityStatementRestResource, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, CapabilityStatement, CapabilityStatementRestResourceSearchParam, Resource } from '@medplum/fhirtypes';
 import { LRUCache } from 'lru-cache';
-import { DATE_PARAMETER, FhirProblem, searchRecordsAt, searchRosterAt, subsetted } from './fhir-search';
+import { capabilityStatement } from '../../demo/fhir/capability';
+import { withElements } from '../../demo/fhir/elements';
+import { PagedSearches, pageUrl, searchsetPage, type SearchPage } from '../../demo/fhir/pages';
+import { dateParameterOf, patientIdOf, referenceOf } from '../../demo/fhir/search';
+import { FhirProblem, searchRecordsAt, searchRosterAt } from './fhir-search';
 import type { WorldModel } from './model';
 import type { WorldSource } from './province';
 import { FHIR_TYPES, patientAt, personOfPatientId } from './records';
@@ -51,13 +54,7 @@ const SAVED_SEARCHES = 10_000;
  * cost a few MB, not their matches, and a roster read in pages does not rebuild it per page.
  */
 export function fhirTenants(model: WorldModel): (source: WorldSource, request: FhirRequest) => FhirAnswer {
-  const searches = new Map<string, SavedSearch>();
-  const save = (search: SavedSearch) => {
-    const id = randomUUID();
-    searches.set(id, search);
-    if (searches.size > SAVED_SEARCHES) searches.delete(searches.keys().next().value!);
-    return id;
-  };
+  const searches = new PagedSearches<SavedSearch>(SAVED_SEARCHES);
   const recent = new LRUCache<string, Found>({ max: 100 });
 
   return (source, { method, rest, params, base }) => {
@@ -77,13 +74,13 @@ export function fhirTenants(model: WorldModel): (source: WorldSource, request: F
   function found(source: WorldSource, type: string, params: URLSearchParams): Found {
     const { matches, includePatients } = type === 'Patient' ? { matches: searchRosterAt(model, source, params), includePatients: false } : searchRecordsAt(model, source, type, params);
     const elements = params.get('_elements')?.split(',').map((e) => e.trim()).filter(Boolean);
-    return { matches: elements?.length ? matches.map((r) => subsetted(r, elements)) : matches, includePatients };
+    return { matches: elements?.length ? matches.map((r) => withElements(r, elements)) : matches, includePatients };
   }
 
   function firstPage(source: WorldSource, base: string, type: string, params: URLSearchParams, self: string): Bundle {
     const count = pageSizeOf(params.get('_count'));
     const result = found(source, type, params);
-    const id = result.matches.length > count ? save({ tenant: source.id, type, params: params.toString() }) : undefined;
+    const id = result.matches.length > count ? searches.save({ tenant: source.id, type, params: params.toString() }) : undefined;
     if (id) recent.set(id, result);
     return searchset(source, base, result, { id, offset: 0, count, self });
   }
@@ -100,31 +97,22 @@ export function fhirTenants(model: WorldModel): (source: WorldSource, request: F
   }
 
   /** One page of a searchset (http://hl7.org/fhir/R4/bundle.html#searchset): its matches, then the Patients they reference (once), then links. */
-  function searchset(source: WorldSource, base: string, search: Found, page: { id?: string; offset: number; count: number; self: string }): Bundle {
+  function searchset(source: WorldSource, base: string, search: Found, page: SearchPage): Bundle {
     const matches = search.matches.slice(page.offset, page.offset + page.count);
     const entry: BundleEntry[] = matches.map((resource) => ({ fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } }));
     if (search.includePatients) {
-      const people = new Set(matches.map((resource) => personOfPatientId(patientReferenceOf(resource))));
+      const people = new Set(matches.map((resource) => personOfPatientId(patientIdOf(referenceOf(resource)?.reference ?? ''))));
       for (const person of people) {
         if (person === undefined || !model.people[person]) continue;
         const patient = patientAt(model.seed, source, model.people[person]);
         entry.push({ fullUrl: `${base}/Patient/${patient.id}`, resource: patient, search: { mode: 'include' } });
       }
     }
-    const link: BundleLink[] = [{ relation: 'self', url: page.self }];
-    if (page.id && page.offset + page.count < search.matches.length) link.push({ relation: 'next', url: pageUrl(base, page.id, page.offset + page.count, page.count) });
-    if (page.id && page.offset > 0) link.push({ relation: 'previous', url: pageUrl(base, page.id, Math.max(0, page.offset - page.count), page.count) });
-    return { resourceType: 'Bundle', id: randomUUID(), meta: { lastUpdated: new Date().toISOString() }, type: 'searchset', total: search.matches.length, link, entry };
+    return searchsetPage(base, page, search.matches.length, entry);
   }
 }
 
 const ok = (body: Resource): FhirAnswer => ({ status: 200, body });
-
-/** The id in a resource's patient reference (`subject` on some types, `patient` on others). */
-function patientReferenceOf(resource: Resource): string {
-  const holder = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
-  return (holder.subject ?? holder.patient)?.reference?.replace(/^Patient\//, '') ?? '';
-}
 
 /** _count (http://hl7.org/fhir/R4/search.html#count): a server may give fewer than asked. */
 function pageSizeOf(value: string | null): number {
@@ -133,32 +121,13 @@ function pageSizeOf(value: string | null): number {
   return Math.min(Number(value), MAX_PAGE_SIZE);
 }
 
-const pageUrl = (base: string, id: string, offset: number, count: number) => `${base}?_getpages=${id}&_getpagesoffset=${offset}&_count=${count}&_bundletype=searchset`;
-
-/** A minimal CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html) naming what this tenant searches on. */
-function capability(base: string, types: readonly string[]): CapabilityStatement {
-  return {
-    resourceType: 'CapabilityStatement',
-    status: 'active',
-    date: '2026-01-05',
-    kind: 'instance',
-    software: { name: 'QHR bench world' },
-    implementation: { description: 'A simulated source system of the bench', url: base },
-    fhirVersion: '4.0.1',
-    format: ['application/fhir+json'],
-    rest: [
-      {
-        mode: 'server',
-        resource: types.map((type): CapabilityStatementRestResource => ({
-          type: type as CapabilityStatementRestResource['type'],
-          interaction: [{ code: 'search-type' }],
-          searchInclude: type === 'Patient' ? undefined : [`${type}:patient`],
-          searchParam:
-            type === 'Patient'
-              ? [{ name: 'identifier', type: 'token' }, { name: '_lastUpdated', type: 'date' }]
-              : [{ name: 'patient.identifier', type: 'token' }, ...(DATE_PARAMETER[type] ? [{ name: DATE_PARAMETER[type], type: 'date' as const }] : [])],
-        })),
-      },
-    ],
-  };
+/** The search parameters this tenant answers for a type (bench/world/fhir-search.ts). */
+function searchParamsOf(type: string): CapabilityStatementRestResourceSearchParam[] {
+  if (type === 'Patient') return [{ name: 'identifier', type: 'token' }, { name: '_lastUpdated', type: 'date' }];
+  const date = dateParameterOf(type);
+  return [{ name: 'patient.identifier', type: 'token' }, ...(date ? [{ name: date, type: 'date' as const }] : [])];
 }
+
+/** A tenant's CapabilityStatement: search only, no read. */
+const capability = (base: string, types: readonly string[]): CapabilityStatement =>
+  capabilityStatement({ base, software: 'QHR bench world', description: 'A simulated source system of the bench', types, interactions: ['search-type'], searchParamsOf });

@@ -1,7 +1,7 @@
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import type { DemoPerson } from '../../demo/people';
+import { namIdentifier, patientResource } from '../../demo/fhir/patient-resource';
 import type { DemoStudy } from '../../demo/pacs-studies';
-import { DEFAULT_NAM_SYSTEM } from '../../lib/sources';
 import { allergiesOf, conditionsOf, encountersOf, immunizationsOf, type ChartContext } from './clinic-chart';
 import { atTime, dayBetween, dayOf, instant, LAST } from './clock';
 import { dispensesOf } from './dispenses';
@@ -34,16 +34,8 @@ const ROSTER_FROM = dayOf('2020-01-01');
 /** The Patient a source files a person under, with the NAM as its identifier and when the source last changed it. */
 export function patientAt(seed: number, source: WorldSource, person: DemoPerson): Patient {
   const random = streamOf(seed, STREAM.patient, source.index, person.index);
-  return {
-    resourceType: 'Patient',
-    id: patientIdOf(person.index),
-    meta: { versionId: '1', lastUpdated: instant(atTime(random, dayBetween(random, ROSTER_FROM, LAST), 0, 24)) },
-    identifier: [{ use: 'official', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'JHN' }] }, system: DEFAULT_NAM_SYSTEM, value: person.nam }],
-    name: [{ use: 'official', family: person.familyName, given: [person.givenName] }],
-    gender: person.sex === 'F' ? 'female' : 'male',
-    birthDate: person.birthDate,
-    address: [{ city: person.region === 'Mauricie' ? 'Trois-Rivières' : 'Montréal', state: 'QC', country: 'CA' }],
-  };
+  const lastUpdated = instant(atTime(random, dayBetween(random, ROSTER_FROM, LAST), 0, 24));
+  return patientResource(person, { id: patientIdOf(person.index), lastUpdated, identifier: [namIdentifier(person.nam)] });
 }
 
 const CHART: Record<string, { stream: number; letter: string; build(context: ChartContext): Resource[] }> = {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { requestOrigin } from '../../demo/request-origin';
 import { expectedOf } from './expected';
 import { FhirProblem } from './fhir-search';
 import { fhirTenants } from './fhir-tenant';
@@ -44,7 +45,8 @@ export function worldHandler(model: WorldModel, state: WorldState, ownUrl: () =>
     if (!source || source.path !== `/${id}/${api}`) return send(res, { status: 404, body: { error: 'no source at this path' } });
     state.stats.count(source.index);
     const due = arrived + latencyOf(state.latency, source.index);
-    const base = `${originOf(req, ownUrl())}${source.path}`;
+    // Links are built on the address the client used (as HAPI does), so paging works through a proxy or another host name.
+    const base = `${requestOrigin(req.headers.host, ownUrl())}${source.path}`;
     const method = req.method ?? 'GET';
     let answer: Answer;
     if (api === 'fhir') {
@@ -103,12 +105,6 @@ export function worldHandler(model: WorldModel, state: WorldState, ownUrl: () =>
       else res.destroy();
     });
   };
-}
-
-/** Links are built on the address the client used (as HAPI does), so paging works through a proxy or another host name. */
-function originOf(req: IncomingMessage, fallback: string): string {
-  const host = req.headers.host ?? '';
-  return /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(host) ? `http://${host}` : fallback;
 }
 
 async function bodyOf(req: IncomingMessage): Promise<string> {

@@ -8,9 +8,10 @@
  * and never a request: they name people. It stops on SIGTERM, SIGINT, or when its parent goes
  * (stdin closes).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { listen } from '../../demo/listen';
 import { safeMessage } from '../load/program-io';
 import { latencyRule } from './latency';
 import { buildWorld } from './model';
@@ -60,16 +61,6 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.stdin.once('end', stop).resume();
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 if (require.main === module) {

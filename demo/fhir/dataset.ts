@@ -1,8 +1,8 @@
 import type { Patient, Resource } from '@medplum/fhirtypes';
-import { DEFAULT_NAM_SYSTEM } from '../../lib/sources';
 import { isUnknownToSources, localPharmacyIdOf, seeded, type DemoPerson } from '../people';
 import { demoClinicRecords } from './clinic-records';
 import { demoDispenses, type DispenseOptions } from './dispenses';
+import { namIdentifier, patientResource } from './patient-resource';
 
 /** The FHIR tenants of the demo server, one per FHIR source in demo/sources.json (same ids). */
 export const DEMO_FHIR_TENANTS = ['pharmacy-mtl-centre', 'pharmacy-trois-rivieres', 'clinic-mtl-east'] as const;
@@ -81,15 +81,6 @@ function patient(tenant: DemoFhirTenant, person: DemoPerson): Patient {
   const identifier =
     tenant === 'pharmacy-trois-rivieres'
       ? [{ use: 'usual' as const, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, system: TROIS_RIVIERES_FILE_SYSTEM, value: id }]
-      : [{ use: 'official' as const, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'JHN' }] }, system: DEFAULT_NAM_SYSTEM, value: person.nam }];
-  return {
-    resourceType: 'Patient',
-    id,
-    meta: { versionId: '1', lastUpdated: '2026-01-05T14:00:00Z' },
-    identifier,
-    name: [{ use: 'official', family: person.familyName, given: [person.givenName] }],
-    gender: person.sex === 'F' ? 'female' : 'male',
-    birthDate: person.birthDate,
-    address: [{ city: person.region === 'Mauricie' ? 'Trois-Rivières' : 'Montréal', state: 'QC', country: 'CA' }],
-  };
+      : [namIdentifier(person.nam)];
+  return patientResource(person, { id, lastUpdated: '2026-01-05T14:00:00Z', identifier });
 }

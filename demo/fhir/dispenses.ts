@@ -3,6 +3,7 @@ import type { DateTime } from 'luxon';
 import { pick } from '../people';
 import { DRUGS, type DemoDrug } from './catalog';
 import { atTime, dayBetween, FIRST_DAY, instant, LAST_DAY, written } from './clock';
+import { dispenseResource } from './dispense-resource';
 
 export interface DispenseOptions {
   /** The DIN system this pharmacy's software writes (both are in use in Canada). */
@@ -44,25 +45,14 @@ export function demoDispenses(random: () => number, patientId: string, nextId: (
 
 function dispense(drug: DemoDrug, days: number, handedOver: DateTime, patientId: string, id: string, options: DispenseOptions): MedicationDispense {
   const prepared = handedOver.minus({ minutes: 20 + Math.floor((handedOver.minute * 7) % 100) });
-  return {
-    resourceType: 'MedicationDispense',
+  return dispenseResource({
     id,
-    meta: { versionId: '1', lastUpdated: instant(handedOver) },
-    status: 'completed',
-    medicationCodeableConcept: {
-      coding: [{ system: options.dinSystem, code: drug.din, display: drug.name }],
-      text: drug.name,
-    },
-    subject: { reference: `Patient/${patientId}` },
-    quantity: {
-      value: Math.max(1, Math.round(drug.perDay * days)),
-      unit: drug.unit.display,
-      system: 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm',
-      code: drug.unit.code,
-    },
-    daysSupply: { value: days, unit: 'jours', system: 'http://unitsofmeasure.org', code: 'd' },
+    patientId,
+    drug,
+    days,
+    dinSystem: options.dinSystem,
+    lastUpdated: instant(handedOver),
     whenPrepared: written(prepared, options.withOffset),
     whenHandedOver: written(handedOver, options.withOffset),
-    dosageInstruction: [{ text: drug.dosage }],
-  };
+  });
 }

@@ -24,6 +24,9 @@ const DATE_PARAMETERS: Record<string, { name: string; valueOf(resource: Resource
   Encounter: { name: 'date', valueOf: (r) => (r.resourceType === 'Encounter' ? r.period?.start : undefined) },
 };
 
+/** A type's date search parameter (MedicationDispense `whenhandedover`, Encounter `date`), if it has one. */
+export const dateParameterOf = (type: string): string | undefined => (Object.hasOwn(DATE_PARAMETERS, type) ? DATE_PARAMETERS[type].name : undefined);
+
 /**
  * Evaluates a search on one tenant's resources: the few parameters the demo sources are read
  * with, with FHIR's rules (http://hl7.org/fhir/R4/search.html): a repeated parameter is AND, a
