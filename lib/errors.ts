@@ -25,7 +25,12 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, BAD_REQUEST: 400, QUERY_TOO_COMPLEX: 400 };
+/**
+ * HTTP statuses of the errors that are the whole answer. CONSENT_UNAVAILABLE refuses the request
+ * before anything runs: without a status Apollo answered it 400, which tells a client its request
+ * is wrong and not to send it again, when it should retry (issue #8 §8, found by the soak).
+ */
+const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, BAD_REQUEST: 400, QUERY_TOO_COMPLEX: 400, CONSENT_UNAVAILABLE: 503 };
 
 export function graphError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   const status = httpStatus[code];

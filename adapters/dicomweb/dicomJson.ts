@@ -15,11 +15,43 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 /** Whether a value of a QIDO-RS response array can be a dataset (an object, §F.2.1). */
 export const isDicomJsonDataset = (value: unknown): value is DicomJsonDataset => isObject(value);
 
+/**
+ * The VR PS3.6 gives each attribute the adapters read. An element stating another VR is not that
+ * attribute's value (a Patient ID sent as a PN, a Study Instance UID as a sequence): it is read as
+ * absent rather than guessed at (issue #8 §8). Elements without a VR are read as before.
+ */
+const DICTIONARY_VR: Record<string, string> = {
+  '00080020': 'DA', // Study Date
+  '00080030': 'TM', // Study Time
+  '00080050': 'SH', // Accession Number
+  '00080061': 'CS', // Modalities in Study
+  '00080201': 'SH', // Timezone Offset From UTC
+  '00081030': 'LO', // Study Description
+  '00100020': 'LO', // Patient ID
+  '0020000D': 'UI', // Study Instance UID
+  '00201206': 'IS', // Number of Study Related Series
+  '00201208': 'IS', // Number of Study Related Instances
+};
+
+/** VRs whose values may be JSON numbers (§F.2.3.1: IS, DS and the binary numbers); every other VR is sent as strings, PN as objects. */
+const NUMBER_VRS = new Set(['IS', 'DS', 'FL', 'FD', 'SL', 'SS', 'SV', 'UL', 'US', 'UV']);
+
+/** Whether a value has the JSON type its element's VR allows (a UI as a number has lost its digits: 1.20 arrives as 1.2). */
+function fitsVr(value: unknown, vr: string | undefined): boolean {
+  if (vr === undefined || typeof value === 'string') return true;
+  if (typeof value === 'number') return NUMBER_VRS.has(vr);
+  return isObject(value) && vr === 'PN';
+}
+
 /** The non-null values of an element; tags are upper-case hex (§F.2.1.1) but a lower-case key is tolerated. */
 export function valuesOf(dataset: DicomJsonDataset, tag: string): unknown[] {
   const element = dataset[tag] ?? dataset[tag.toLowerCase()];
-  const values = isObject(element) ? element.Value : undefined;
-  return Array.isArray(values) ? values.filter((value) => value !== null && value !== undefined) : [];
+  if (!isObject(element)) return [];
+  const stated = typeof element.vr === 'string' ? element.vr : undefined;
+  const expected = DICTIONARY_VR[tag.toUpperCase()];
+  if (stated && expected && stated !== expected) return [];
+  const values = element.Value;
+  return Array.isArray(values) ? values.filter((value) => value !== null && value !== undefined && fitsVr(value, stated ?? expected)) : [];
 }
 
 /** One value as text: padding trimmed, numbers as written, a PN by its Alphabetic group. */

@@ -23,10 +23,16 @@ export const StudyTag = {
   NumberOfStudyRelatedInstances: '00201208',
 } as const;
 
-/** A count (IS, VM 1): a negative one is not a count, so it is left out rather than shown. */
+/** The largest count the contract's Int carries (GraphQL §3.5.1: 32-bit signed). */
+const MAX_INT = 2 ** 31 - 1;
+
+/**
+ * A count (IS, VM 1): a negative one is not a count, and one past the contract's Int could not be
+ * sent (the whole list would fail, issue #8 §8), so either is left out rather than shown.
+ */
 function countOf(dataset: Record<string, unknown>, tag: string): number | undefined {
   const value = firstInteger(dataset, tag);
-  return value !== undefined && value >= 0 ? value : undefined;
+  return value !== undefined && value >= 0 && value <= MAX_INT ? value : undefined;
 }
 
 /**

@@ -29,7 +29,8 @@ export function readSearchsetPage(json: unknown, resourceType: string): Searchse
   for (const entry of entries) {
     if (!isObject(entry)) throw new SourceError('malformed', `${resourceType} searchset has an entry that is not an object`);
     const resource = entry.resource;
-    if (resource === undefined) continue;
+    // bdl-5: a searchset entry holds a resource. One without lost the record it matched: the page
+    // cannot be told from a complete one, so the answer is not trusted (issue #8 §8).
     if (!isObject(resource) || typeof resource.resourceType !== 'string') {
       throw new SourceError('malformed', `${resourceType} searchset has an entry whose resource is not a resource`);
     }

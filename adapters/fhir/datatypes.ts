@@ -41,6 +41,18 @@ export function numberOf(quantity: { value?: number } | undefined): number | und
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** The contract's Int is 32-bit signed (GraphQL §3.5.1). */
+const MAX_INT = 2 ** 31 - 1;
+
+/**
+ * A whole number from a Quantity (a days supply): a fraction or a value past the contract's Int is
+ * not one, and rounding it would state what the source did not, so it is left out (issue #8 §8).
+ */
+export function wholeNumberOf(quantity: { value?: number } | undefined): number | undefined {
+  const value = numberOf(quantity);
+  return value !== undefined && Number.isInteger(value) && Math.abs(value) <= MAX_INT ? value : undefined;
+}
+
 /** FHIR dateTime allows YYYY and YYYY-MM (http://hl7.org/fhir/R4/datatypes.html#dateTime); a day is the least we place in time. */
 const DAY_PRECISION = /^\d{4}-\d{2}-\d{2}/;
 

@@ -2,7 +2,7 @@ import type { CodeableConcept, Medication, MedicationDispense } from '@medplum/f
 import type { SourceConfig } from '../../lib/sources';
 import type { MedicationDispenseRecord } from '../../schema/records';
 import { facilityOf } from '../port';
-import { codingOf, dateTimeOf, nonBlank, numberOf, textOf } from './datatypes';
+import { codingOf, dateTimeOf, nonBlank, numberOf, textOf, wholeNumberOf } from './datatypes';
 
 /**
  * The Health Canada Drug Identification Number: the HL7 NamingSystem and the one Canada Health
@@ -34,7 +34,7 @@ export function toMedicationDispenseRecord(dispense: MedicationDispense, source:
     name,
     dosageInstruction: nonBlank(dispense.dosageInstruction?.[0]?.text),
     quantity: numberOf(dispense.quantity),
-    daysSupply: numberOf(dispense.daysSupply),
+    daysSupply: wholeNumberOf(dispense.daysSupply),
     dispensedAt,
     pharmacy: facilityOf(source),
   };
