@@ -12,7 +12,7 @@ export interface Answer {
 export async function post(url: string, body: string | Uint8Array, headers: Record<string, string>, timeoutMs = 15_000): Promise<Answer> {
   const started = performance.now();
   try {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body), signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.text();
     let parsed: unknown;
     try {
