@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { serviceUnavailable } from '../lib/errors';
 import { INTERNAL_HEADER, signInternalToken } from '../lib/internal-token';
 import type { SourceReport } from '../subgraphs/ask-sources';
 import type { GatewayContext } from './context';
@@ -23,6 +24,20 @@ export class SignedSubgraph extends RemoteGraphQLDataSource<GatewayContext> {
     const http = subgraphFetcher(subgraph.url);
     super({ url: subgraph.url, fetcher: http.fetcher as never });
     this.http = http;
+  }
+
+  /**
+   * A subgraph that cannot be reached (its process gone, restarting, its connection reset) is
+   * SERVICE_UNAVAILABLE for what it holds, as a subgraph whose database is down says itself; the
+   * rest of the record still comes back. Anything else is an error of ours and stays one.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!unreachable(error)) throw error;
+      return { errors: [serviceUnavailable().toJSON()] } as GatewayGraphQLResponse;
+    }
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -51,4 +66,13 @@ export function takeSourceReports(response: GatewayGraphQLResponse, context: Gat
   if (Array.isArray(reports) && 'sourceReports' in context) context.sourceReports.push(...(reports as SourceReport[]));
   if (response.extensions) delete response.extensions.sourceReports;
   return response;
+}
+
+/** Network failures of a call (Node's and undici's codes), on the error or its cause. */
+const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|UND_ERR_[A-Z_]+)$/;
+function unreachable(error: unknown): boolean {
+  for (let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 3; current = current.cause as typeof current, depth++) {
+    if (typeof current.code === 'string' && NETWORK_CODES.test(current.code)) return true;
+  }
+  return false;
 }

@@ -29,8 +29,9 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
  * HTTP statuses of the errors that are the whole answer. CONSENT_UNAVAILABLE refuses the request
  * before anything runs: without a status Apollo answered it 400, which tells a client its request
  * is wrong and not to send it again, when it should retry (issue #8 §8, found by the soak).
+ * ACCESS_LOG_UNAVAILABLE withholds the whole answer too: retry.
  */
-const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, BAD_REQUEST: 400, QUERY_TOO_COMPLEX: 400, CONSENT_UNAVAILABLE: 503 };
+const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, BAD_REQUEST: 400, QUERY_TOO_COMPLEX: 400, CONSENT_UNAVAILABLE: 503, ACCESS_LOG_UNAVAILABLE: 503 };
 
 export function graphError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   const status = httpStatus[code];
@@ -48,6 +49,9 @@ export const badUserInput = (why: string, argumentName?: string) =>
 /** A limit on the request's size was passed (issue #8 §4); the message names the limit, never what was asked. */
 export const queryTooComplex = (why: string) => graphError(ErrorCode.QUERY_TOO_COMPLEX, why);
 export const badRequest = (why: string) => graphError(ErrorCode.BAD_REQUEST, why);
+export const accessLogUnavailable = () => graphError(ErrorCode.ACCESS_LOG_UNAVAILABLE, 'The access could not be recorded, so no record is returned. Try again.');
+export const serviceUnavailable = () =>
+  graphError(ErrorCode.SERVICE_UNAVAILABLE, 'A service of the graph did not answer, so what it holds is not returned. Try again.');
 export const sourceUnavailable = (sourceIds: string[]) =>
   graphError(ErrorCode.SOURCE_UNAVAILABLE, 'A connected source did not answer; the field carries what the others sent.', {
     sources: sourceIds,

@@ -1,11 +1,8 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { unavailabilityOf } from '../lib/db-unavailable';
-import { ErrorCode, graphError, maskError } from '../lib/errors';
+import { maskError, serviceUnavailable } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-
-export const serviceUnavailable = () =>
-  graphError(ErrorCode.SERVICE_UNAVAILABLE, 'A service of the graph did not answer, so what it holds is not returned. Try again.');
 
 /**
  * A subgraph's formatError (issue #8 §1): a resolver that failed because the database did not

@@ -1,6 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { AccessEntryInput, AccessLog } from '../../consent/access-log';
-import { ErrorCode } from '../../lib/errors';
+import { accessLogUnavailable } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Domain } from '../../lib/sources';
 import type { ExecutionPlugin, PlanRequest } from '../execution/enforcing-gateway';
@@ -9,7 +8,6 @@ import { accessLogReads, recordReadsToLog } from './logged-reads';
 /** The write started before the plan, per request. */
 const pending = new WeakMap<PlanRequest, Promise<void>>();
 
-const unavailable = () => new GraphQLError('The access could not be recorded, so no record is returned. Try again.', { extensions: { code: ErrorCode.ACCESS_LOG_UNAVAILABLE } });
 
 /**
  * Writes one access-log entry per person a request asks for, granted or denied, before anything
@@ -39,7 +37,7 @@ export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: 
           await written;
         } catch (error) {
           failed(error);
-          request.rejected = [unavailable()];
+          request.rejected = [accessLogUnavailable()];
         }
         return;
       }
@@ -55,7 +53,7 @@ export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: 
         return result;
       } catch (error) {
         failed(error);
-        return { data: null, errors: [unavailable()] };
+        return { data: null, errors: [accessLogUnavailable()] };
       }
     },
   };

@@ -63,11 +63,12 @@ describe('every access is logged, and the person may read who consulted their re
     }
   });
 
-  test('if the entry cannot be written, no record data is returned', async () => {
+  test('if the entry cannot be written, no record data is returned, and the answer says to retry (503)', async () => {
     const person = people()[7];
     await logRefusesWrites(stack);
     try {
-      const { body } = await stack.query(READ, { nam: person.nam });
+      const { status, body } = await stack.query(READ, { nam: person.nam });
+      expect(status).toBe(503);
       expect(body.data).toBeNull();
       expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'ACCESS_LOG_UNAVAILABLE' } })]);
       expect(JSON.stringify(body)).not.toContain(person.nam);
