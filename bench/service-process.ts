@@ -7,9 +7,9 @@ const ROOT = join(__dirname, '..');
 
 /**
  * One service of ours in a process of its own, as an operator runs it: `node --import tsx
- * services/<x>.ts …args` (services/run.ts), ready once it prints its line. Unlike
- * bench/system.ts, whose services live as long as the system, these can be signalled, killed and
- * started again: what the shutdown specs and the soak (issue #8 §7, §8) do to them.
+ * services/<x>.ts …args` (services/run.ts), ready once it prints its line. It can be signalled,
+ * killed and started again: what the shutdown specs and the soak (issue #8 §7, §8) do to it; the
+ * bench's systems (bench/system.ts) are made of these too.
  */
 export interface ServiceProcess {
   name: string;
@@ -36,6 +36,8 @@ export interface ServiceSpec {
   /** A line of its stderr that says it is up; its first group is what `ready` resolves with. */
   readyLine: RegExp;
   readyWithinMs?: number;
+  /** Node's own flags before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 const alive = new Set<ChildProcess>();
@@ -43,7 +45,7 @@ const alive = new Set<ChildProcess>();
 process.on('exit', () => alive.forEach((child) => child.kill('SIGKILL')));
 
 export function startServiceProcess(spec: ServiceSpec): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, spec.script), ...(spec.args ?? [])], {
+  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, spec.script), ...(spec.args ?? [])], {
     cwd: ROOT,
     env: spec.env,
     // stdout is pino's JSON; the services are run at LOG_LEVEL warn or less and it is not read.

@@ -1,15 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/config';
 import { openDb, type Db } from '../lib/db';
-import { stopChild } from './load/spawn-tsx';
+import { startServiceProcess, type ServiceProcess } from './service-process';
 
-const ROOT = join(__dirname, '..');
 
 /** Our services for one world, each in its own process, sharing one PostgreSQL schema (and Redis). */
 export interface OurSystem {
@@ -40,43 +35,11 @@ export interface SystemOptions {
   progress(line: string): void;
 }
 
-/** A service process and the line it prints once ready (services/run.ts: "[name] …"). */
-interface Service {
-  name: string;
-  child: ChildProcess;
-  ready: Promise<string>;
-}
+// BENCH_CPU_PROF=<dir>: every service writes a V8 CPU profile there when it stops (for finding where the time goes).
+const profiling = () => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
 
-const alive = new Set<ChildProcess>();
-// A bench that dies must not leave services behind.
-process.on('exit', () => alive.forEach((child) => child.kill('SIGKILL')));
-
-function startService(script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs = 180_000): Service {
-  // BENCH_CPU_PROF=<dir>: every service writes a V8 CPU profile there when it stops (for finding where the time goes).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  alive.add(child);
-  child.once('exit', () => alive.delete(child));
-  const tail: string[] = [];
-  const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} was not ready within ${timeoutMs / 1000} s`)), timeoutMs);
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > 5) tail.shift();
-      const match = readyLine.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] ?? line);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      // Progress lines name services and ports only; nothing personal is printed by a service.
-      reject(new Error(`${script} ${args.join(' ')} exited (${code}): ${tail.join(' | ')}`));
-    });
-  });
-  ready.catch(() => undefined);
-  return { name: args[0] ?? script.replace(/^services\/|\.ts$/g, ''), child, ready };
+function startService(script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp): ServiceProcess {
+  return startServiceProcess({ name: args[0] ?? script.replace(/^services\/|\.ts$/g, ''), script, args, env, readyLine, readyWithinMs: 180_000, nodeArgs: profiling() });
 }
 
 /** A free TCP port, or `count` consecutive ones (the subgraphs take SUBGRAPH_BASE_PORT … +4). */
@@ -134,9 +97,9 @@ export async function startOurSystem(options: SystemOptions): Promise<OurSystem>
   const basePort = await freePorts(SUBGRAPH_NAMES.length);
   const gatewayPort = await freePorts(1);
   const env = baseEnv(options, dbSchema, secrets, basePort);
-  const services: Service[] = [];
+  const services: ServiceProcess[] = [];
   const stop = async () => {
-    await Promise.all(services.reverse().map((service) => stopChild(service.child, 10_000)));
+    await Promise.all(services.reverse().map((service) => service.stop(10_000)));
     const db = await openDb({ url: options.databaseUrl });
     await db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
     await db.close();
@@ -168,12 +131,12 @@ export async function startOurSystem(options: SystemOptions): Promise<OurSystem>
       dbSchema,
       subgraphSecret: secrets.subgraph,
       jwtSecret: secrets.jwt,
-      gatewayPids: () => (options.gatewayInstances > 1 ? childrenOf(gateway.child.pid!) : [gateway.child.pid!]),
+      gatewayPids: () => (options.gatewayInstances > 1 ? childrenOf(gateway.pid) : [gateway.pid]),
       processes: () => {
-        const workers = childrenOf(gateway.child.pid!);
+        const workers = childrenOf(gateway.pid);
         return [
-          ...services.filter((s) => s !== gateway).map((s) => ({ name: s.name, pid: s.child.pid! })),
-          ...(workers.length > 0 ? workers : [gateway.child.pid!]).map((pid, i) => ({ name: `gateway ${i + 1}`, pid })),
+          ...services.filter((s) => s !== gateway).map((s) => ({ name: s.name, pid: s.pid })),
+          ...(workers.length > 0 ? workers : [gateway.pid]).map((pid, i) => ({ name: `gateway ${i + 1}`, pid })),
         ];
       },
       rosters: async () => ({ complete: await completeRosters(db), of: pullSources }),
@@ -195,7 +158,7 @@ export async function startPeerSubgraphs(system: OurSystem, options: SystemOptio
   // The registry is already imported by our patient index: no second import.
   delete env.REGISTRY_FILE;
   const services = SUBGRAPH_NAMES.map((name) => startService('services/subgraph.ts', [name], env, new RegExp(`\\] subgraph ${name}: (\\S+)`)));
-  const stop = () => Promise.all(services.map((service) => stopChild(service.child, 10_000))).then(() => undefined);
+  const stop = () => Promise.all(services.map((service) => service.stop(10_000))).then(() => undefined);
   try {
     await Promise.all(services.map((service) => service.ready));
   } catch (error) {
