@@ -151,28 +151,6 @@ export class AccessLog {
   }
 
   /**
-   * Which of these NAMs the provider had a GRANTED entry for strictly before the given time: one
-   * time for all, or one per NAM (each person's refusal took effect at its own time; a NAM missing
-   * from the map is left out). QHR: after a refusal the record stays open only to a provider who
-   * consulted it before the refusal took effect. Reading the person's access log is not consulting their record.
-   */
-  async consultedBefore(providerId: string, nams: string[], before: Map<string, string> | string): Promise<Set<string>> {
-    const pairs = [...new Set(nams)]
-      .map((nam) => [nam, typeof before === 'string' ? before : before.get(nam)] as const)
-      .filter((pair): pair is readonly [string, string] => pair[1] !== undefined);
-    if (pairs.length === 0) return new Set();
-    const times = pairs.map((pair) => toDate(pair[1]));
-    if (times.some((time) => Number.isNaN(time.getTime()))) throw new RangeError('access log: a refusal time is not an ISO date-time');
-    const result = await this.db.query<{ nam: string }>(
-      `SELECT b.nam FROM unnest($2::text[], $3::timestamptz[]) AS b(nam, before)
-       WHERE EXISTS (SELECT 1 FROM access_log l
-                     WHERE l.provider_id = $1 AND l.nam = b.nam AND l.outcome = 'GRANTED' AND l.kind = 'RECORD' AND l.at < b.before)`,
-      [providerId, pairs.map((pair) => pair[0]), times],
-    );
-    return new Set(result.rows.map((row) => row.nam));
-  }
-
-  /**
    * Checks every chain against itself and, with a checkpoint directory, against the signed
    * checkpoints of its head (consent/access-log-verify.ts).
    */

@@ -119,6 +119,8 @@ export interface Config {
   locator: {
     /** How often a pull source's roster is read unless it sets `rosterIntervalMs` (`ROSTER_INTERVAL_MS`). */
     rosterIntervalMs: number;
+    /** Roster reads one roster reader runs at once (`ROSTER_CONCURRENCY`). */
+    rosterConcurrency: number;
   };
   timeZone: string;
   logLevel: string;
@@ -223,7 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlMs: integer(env, 'SOURCE_CACHE_TTL_MS', 30_000),
       key: keyOf('CACHE_KEY', env.CACHE_KEY),
     },
-    locator: { rosterIntervalMs: integer(env, 'ROSTER_INTERVAL_MS', 60_000) },
+    locator: { rosterIntervalMs: integer(env, 'ROSTER_INTERVAL_MS', 60_000), rosterConcurrency: Math.max(1, integer(env, 'ROSTER_CONCURRENCY', 16)) },
     timeZone,
     logLevel: env.LOG_LEVEL || 'info',
     production,

@@ -15,11 +15,14 @@ export interface RosterReadsOptions {
   defaultIntervalMs: number;
   /** SOURCE_TIMEOUT_MS: each page request of a read, for sources that do not set timeoutMs. */
   defaultTimeoutMs: number;
-  /** Roster reads in flight at once (each is a handful of sequential page requests to one source). */
+  /** Roster reads in flight at once (ROSTER_CONCURRENCY; each is a handful of sequential page requests to one source). */
   concurrency?: number;
   /** How often due sources are looked for. */
   tickMs?: number;
 }
+
+/** 800 sources read every minute at a few hundred ms each need about a dozen reads at a time. */
+const DEFAULT_CONCURRENCY = 16;
 
 /** A reader that died mid-read holds its lease this long at most; then another reader takes the source. */
 const MIN_LEASE_MS = 5 * 60_000;
@@ -55,13 +58,27 @@ export class RosterReads {
     await Promise.allSettled(this.inFlight.values());
   }
 
-  /** Starts every due read the concurrency allows. Exposed for tests; the timer calls it. */
+  /**
+   * Starts the most overdue reads (never-read sources first) the concurrency allows, and resolves
+   * once those are done. A read that ends starts the next due one at once rather than on the next
+   * tick, and the oldest go first, so a province with more sources than one interval's worth of
+   * reads stretches every source's interval evenly instead of never reaching the last ones.
+   */
   async tick(now = Date.now()): Promise<void> {
-    const capacity = (this.options.concurrency ?? 4) - this.inFlight.size;
-    const due = this.options.rosters.filter((roster) => !this.inFlight.has(roster.source.id) && (this.nextDue.get(roster.source.id) ?? 0) <= now).slice(0, Math.max(0, capacity));
+    if (this.stopping.signal.aborted) return;
+    const capacity = (this.options.concurrency ?? DEFAULT_CONCURRENCY) - this.inFlight.size;
+    if (capacity <= 0) return;
+    const dueAt = (roster: RosterSource) => this.nextDue.get(roster.source.id) ?? 0;
+    const due = this.options.rosters
+      .filter((roster) => !this.inFlight.has(roster.source.id) && dueAt(roster) <= now)
+      .sort((a, b) => dueAt(a) - dueAt(b))
+      .slice(0, capacity);
     await Promise.all(
       due.map((roster) => {
-        const read = this.readOnce(roster).finally(() => this.inFlight.delete(roster.source.id));
+        const read = this.readOnce(roster).finally(() => {
+          this.inFlight.delete(roster.source.id);
+          void this.tick();
+        });
         this.inFlight.set(roster.source.id, read);
         return read;
       }),

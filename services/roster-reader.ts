@@ -35,7 +35,7 @@ export async function createRosterReader(deps: RosterReaderDeps): Promise<Runnin
   await locator.migrate();
   await xref.migrate();
   const rosters = createRosterSources(config.sources, { logger });
-  const reads = new RosterReads({ rosters, locator, xref, invalidation: deps.invalidation, logger, defaultIntervalMs: config.locator.rosterIntervalMs, defaultTimeoutMs: config.sourceTimeoutMs });
+  const reads = new RosterReads({ rosters, locator, xref, invalidation: deps.invalidation, logger, defaultIntervalMs: config.locator.rosterIntervalMs, defaultTimeoutMs: config.sourceTimeoutMs, concurrency: config.locator.rosterConcurrency });
   return {
     sources: rosters.length,
     readAllOnce: async () => {

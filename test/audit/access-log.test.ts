@@ -3,7 +3,6 @@ import { openDb, type Db } from '../../lib/db';
 import { AccessLog, AccessLogWriteError, GENESIS_HASH, entryHash, type AccessEntryInput } from '../../consent/access-log';
 import { AccessLogWriter } from '../../consent/access-log-writer';
 import { auditKeys } from '../../consent/access-log-keys';
-import { RefusalRegister } from '../../consent/refusal-register';
 import { openTestDb } from '../support/db';
 
 /** QHR access log: one entry per person per request, append-only, each entry chained to the one before. */
@@ -185,31 +184,6 @@ withPostgres(`two gateways appending at once each keep a chain of their own, and
   expect(await log.verify()).toMatchObject({ ...INTACT, entries: 100, chains: 2 });
 });
 
-test('a provider who consulted before the refusal is recognised; one who consulted after is not', async () => {
-  const { db, log } = await freshLog();
-  const register = new RefusalRegister(db);
-  await register.migrate();
-  const refusal = await register.record({ nam: TREMBLAY, status: 'REFUSED', channel: 'MAIL', recordedBy: 'clerk-4', recordedRole: 'CONSENT_CLERK' });
-  const refusedAt = Date.parse(refusal.effectiveAt!);
-  await log.append([
-    entry({ providerId: 'md-before', at: new Date(refusedAt - 1) }),
-    entry({ providerId: 'md-after', at: new Date(refusedAt + 60_000) }),
-    entry({ providerId: 'md-denied', at: new Date(refusedAt - 60_000), outcome: 'DENIED' }),
-    entry({ providerId: 'md-other-person', nam: GAGNON, at: new Date(refusedAt - 60_000) }),
-  ]);
-  const refusals = new Map([[TREMBLAY, refusal.effectiveAt!]]);
-
-  expect(await log.consultedBefore('md-before', [TREMBLAY], refusals)).toEqual(new Set([TREMBLAY]));
-  expect(await log.consultedBefore('md-after', [TREMBLAY], refusals)).toEqual(new Set());
-  // A refused request is not a consultation; another person's record does not count.
-  expect(await log.consultedBefore('md-denied', [TREMBLAY], refusals)).toEqual(new Set());
-  expect(await log.consultedBefore('md-other-person', [TREMBLAY, GAGNON], refusals)).toEqual(new Set());
-  expect(await log.consultedBefore('md-other-person', [TREMBLAY, GAGNON], refusal.effectiveAt!)).toEqual(new Set([GAGNON]));
-  // Strictly before: a consultation at the very instant the refusal took effect does not count.
-  await log.append([entry({ providerId: 'md-same-instant', at: new Date(refusedAt) })]);
-  expect(await log.consultedBefore('md-same-instant', [TREMBLAY], refusals)).toEqual(new Set());
-});
-
 test('an entry that cannot be written throws, and names no one', async () => {
   const { db, log } = await freshLog();
   await log.append([entry()]);
@@ -279,13 +253,6 @@ test('a reading of the access log is an entry of its own kind, with no domains, 
   ]);
   expect(await log.verify()).toMatchObject({ ...INTACT, entries: 2 });
   expect(await refusal(log, { kind: 'ACCESS_LOG', domains: ['MEDICATIONS'] })).toBe('access log: a reading of the access log asks no domain');
-});
-
-test('having read a person\'s access log is not having consulted their record (it opens nothing after a refusal)', async () => {
-  const { log } = await freshLog();
-  const refusedAt = new Date('2025-06-01T12:00:00Z');
-  await log.append([entry({ kind: 'ACCESS_LOG', providerId: 'md-reader', domains: [], at: new Date(refusedAt.getTime() - 60_000) })]);
-  expect(await log.consultedBefore('md-reader', [TREMBLAY], refusedAt.toISOString())).toEqual(new Set());
 });
 
 test('an entry\'s kind is covered by its link: turning a consultation into a reading of the log is caught', async () => {

@@ -107,6 +107,27 @@ describe('the roster reads that feed the record locator', () => {
     expect(roster.cursors).toHaveLength(1);
   });
 
+  test('with more sources than one round of reads, every source is read before any is read again, without waiting for the next tick', async () => {
+    const order: string[] = [];
+    const rosters = Array.from({ length: 12 }, (_, i) => {
+      const roster = fakeRoster(source(`pharmacy-${String(i).padStart(2, '0')}`), () => [[{ nam: TREMBLAY }]]);
+      const read = roster.read.bind(roster);
+      roster.read = async (request) => {
+        order.push(roster.source.id);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return read(request);
+      };
+      return roster;
+    });
+    // Two at a time, every source due again at once, and a tick that never comes while the test runs.
+    const scheduler = reads(rosters, { concurrency: 2, defaultIntervalMs: 0, tickMs: 600_000 });
+    scheduler.start();
+    const deadline = Date.now() + 5_000;
+    while (order.length < 12 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await scheduler.stop();
+    expect(new Set(order.slice(0, 12)).size).toBe(12);
+  });
+
   test('a failed read is counted and leaves the cursor where it was', async () => {
     const roster = fakeRoster(source('pharmacy-a'), () => [[{ nam: TREMBLAY }]], { fail: (read) => read === 1 });
     const scheduler = reads([roster], { defaultIntervalMs: 1 });
