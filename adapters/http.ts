@@ -1,3 +1,8 @@
+import http from 'node:http';
+import https from 'node:https';
+import { trace } from '@opentelemetry/api';
+import { inSpan, SpanKind, TRACER_NAME } from '../ops/spans';
+import { traceHeaders } from '../ops/trace-context';
 import { SourceError } from './port';
 
 export interface HttpRequest {
@@ -9,6 +14,8 @@ export interface HttpRequest {
   signal: AbortSignal;
   /** This request alone may take this long (a roster read is many requests, each bounded). */
   timeoutMs?: number;
+  /** The source asked (its configured id), named on the request's span. */
+  sourceId?: string;
 }
 
 /** Fetches JSON from a source: the body of fetchJsonAnswer. */
@@ -32,46 +39,94 @@ export interface JsonAnswer {
  * source's clock, not ours). Errors say what went wrong in general terms (status code, "not
  * JSON"); they never include the response body or headers, which may carry patient data.
  */
-export async function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer> {
+export function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer> {
+  // A span per call to a source (issue #10 §3), with the source id, the method, the origin and path
+  // and the status: never the query string (a DICOMweb search carries the PatientID there, a FHIR
+  // paging link may carry anything). The tracer is the API's global one, which ops/tracing.ts
+  // registers: a source call sits under the RecordSource/RosterSource ports, far from any options
+  // object, and without a registered SDK this tracer is the API's no-op.
+  const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
+  const attributes = {
+    'qhr.source_id': request.sourceId ?? 'unknown',
+    'http.request.method': request.method ?? 'GET',
+    ...(url ? { 'server.address': url.hostname, 'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80), 'url.path': url.pathname } : {}),
+  };
+  return inSpan(trace.getTracer(TRACER_NAME), 'source request', attributes, (span) => askSource(request, url, (status) => span?.setAttribute('http.response.status_code', status)), { kind: SpanKind.CLIENT });
+}
+
+/** `url`: request.url, parsed once by the caller (undefined when it does not parse). */
+async function askSource(request: HttpRequest, url: URL | undefined, onStatus: (status: number) => void): Promise<JsonAnswer> {
+  if (!url) throw new SourceError('network', 'ERR_INVALID_URL');
   const signal = request.timeoutMs ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]) : request.signal;
-  let response: Response;
+  let answer: RawAnswer;
   try {
-    response = await fetch(request.url, {
-      method: request.method ?? 'GET',
-      headers: {
-        accept: request.accept,
-        ...(request.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: request.form?.toString(),
-      signal,
-      redirect: 'follow',
-    });
+    answer = await exchange(url, request.method ?? 'GET', request.accept, request.form?.toString(), signal, MAX_REDIRECTS);
   } catch (error) {
+    if (error instanceof SourceError) throw error;
     if (signal.aborted) throw new SourceError('timeout', 'no answer in time');
-    throw new SourceError('network', (error as { cause?: { code?: string } }).cause?.code ?? 'connection failed');
+    throw new SourceError('network', (error as NodeJS.ErrnoException).code ?? 'connection failed');
   }
-  const date = httpDateOf(response.headers.get('date'));
-  if (response.status === 204) {
-    await response.body?.cancel();
-    return { body: undefined, date };
-  }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new SourceError('http-status', `HTTP ${response.status}`);
-  }
-  let text: string;
+  onStatus(answer.status);
+  const date = httpDateOf(answer.date);
+  if (answer.status === 204) return { body: undefined, date };
+  if (answer.status < 200 || answer.status > 299) throw new SourceError('http-status', `HTTP ${answer.status}`);
+  if (answer.text.trim() === '') return { body: undefined, date };
   try {
-    text = await response.text();
-  } catch {
-    if (signal.aborted) throw new SourceError('timeout', 'no answer in time');
-    throw new SourceError('network', 'body interrupted');
-  }
-  if (text.trim() === '') return { body: undefined, date };
-  try {
-    return { body: JSON.parse(text), date };
+    return { body: JSON.parse(answer.text), date };
   } catch {
     throw new SourceError('malformed', 'response is not JSON');
   }
+}
+
+/** As fetch's `redirect: 'follow'` (WHATWG Fetch §4.4): a source behind a moved base still answers. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * Keep-alive connections per origin, reused across views. node:http rather than fetch: fetch's
+ * streams cost a few ms of CPU per answer under load, on every view's critical path (issue #7 §4,
+ * measured by bench/scenarios/view-latency.ts).
+ */
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 'lifo' } as const;
+const agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Agent(AGENT_OPTIONS) };
+
+interface RawAnswer {
+  status: number;
+  date: string | null;
+  text: string;
+}
+
+function exchange(url: URL, method: 'GET' | 'POST', accept: string, body: string | undefined, signal: AbortSignal, redirects: number): Promise<RawAnswer> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new SourceError('network', 'unsupported URL scheme'));
+  // W3C Trace Context §3.2: the source (or a proxy in front of it) may join the trace; nothing when tracing is off.
+  const headers: http.OutgoingHttpHeaders = { accept, ...traceHeaders(), ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {}) };
+  return new Promise<RawAnswer>((resolve, reject) => {
+    const client = url.protocol === 'https:' ? https : http;
+    const outgoing = client.request(url, { method, headers, agent: agents[url.protocol as 'http:' | 'https:'], signal }, (response) => {
+      const status = response.statusCode ?? 0;
+      const location = response.headers.location;
+      if ([301, 302, 303, 307, 308].includes(status) && location) {
+        response.resume();
+        if (redirects === 0) return reject(new SourceError('http-status', 'too many redirects'));
+        // 303, and 301/302 after a POST, become a GET without a body (WHATWG Fetch §4.4 step 12).
+        const asGet = status === 303 || ((status === 301 || status === 302) && method === 'POST');
+        const next = new URL(location, url);
+        return void exchange(next, asGet ? 'GET' : method, accept, asGet ? undefined : body, signal, redirects - 1).then(resolve, reject);
+      }
+      const date = typeof response.headers.date === 'string' ? response.headers.date : null;
+      if (status < 200 || status > 299 || status === 204) {
+        response.resume();
+        return resolve({ status, date, text: '' });
+      }
+      response.setEncoding('utf8');
+      let text = '';
+      response.on('data', (chunk: string) => (text += chunk));
+      response.once('end', () => resolve({ status, date, text }));
+      const interrupted = () => reject(signal.aborted ? new SourceError('timeout', 'no answer in time') : new SourceError('network', 'body interrupted'));
+      response.once('error', interrupted).once('aborted', interrupted);
+    });
+    outgoing.once('error', reject);
+    outgoing.end(body);
+  });
 }
 
 /** An HTTP-date (RFC 9110 §5.6.7, IMF-fixdate and the obsolete forms Date.parse also reads). */

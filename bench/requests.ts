@@ -48,6 +48,10 @@ export async function viewsThroughPeer(nams: readonly string[], subgraphSecret: 
 export async function queryOurs(url: string, jwtSecret: string, query: string, variables: Record<string, unknown>): Promise<any> {
   const token = await developmentToken({ sub: 'MD-BENCH', role: 'physician', facility: 'bench' }, jwtSecret, '10m');
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-  if (response.status !== 200) throw new Error(`the gateway answered HTTP ${response.status}`);
+  if (response.status !== 200) {
+    // The error codes only (from lib/errors.ts's registry): they name no person.
+    const codes = await response.json().then((body: { errors?: { extensions?: { code?: unknown } }[] }) => (body.errors ?? []).map((e) => String(e.extensions?.code).replace(/[^A-Z_]/g, '')), () => []);
+    throw new Error(`the gateway answered HTTP ${response.status} (${[...new Set(codes)].join(', ') || 'no error code'})`);
+  }
   return response.json();
 }

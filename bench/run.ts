@@ -21,7 +21,7 @@ import type { LoadShape } from './scenarios/shape';
 import { benchThroughput } from './scenarios/throughput';
 import { benchViewLatency, VIEW_LATENCIES } from './scenarios/view-latency';
 import { startOurSystem, startPeerSubgraphs, type OurSystem } from './system';
-import { startWorld, type World } from './world';
+import { startWorld } from './world';
 
 interface Size {
   people: number;
@@ -72,24 +72,29 @@ async function main(): Promise<number> {
   const machine = await describeMachine(databaseUrl);
   progress(`${values.quick ? 'quick run' : 'full run'} on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GB; PostgreSQL ${machine.postgres}; Redis at ${redisUrl}`);
 
-  const worlds: World[] = [];
-  const systems: OurSystem[] = [];
   const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: Error) => progress(`stop failed: ${error.name}`));
+    stops.length = 0;
+  };
+  /** A province's sources and our system over them, each in processes of their own. */
+  const startProvince = async (index: number): Promise<Province> => {
+    const shape = size.provinces[index];
+    const sources = shape.pharmacies + shape.clinics + shape.pacs;
+    progress(`province of ${sources} sources and ${size.people} people: starting its sources`);
+    const world = await startWorld({ people: size.people, ...shape, latency: { ms: VIEW_LATENCIES, jitterMs: 0 }, seed: 100 + index });
+    stops.push(() => world.stop());
+    const ours = await startOurSystem({ name: `s${sources}`, sourcesFile: world.sourcesFile, registryFile: world.registryFile, databaseUrl, redisUrl, gatewayInstances: 2, subgraphs: OUR_SUBGRAPHS, progress });
+    stops.push(() => ours.stop());
+    return { sources, world, ours, fresh: new FreshPeople(world, 7 + index) };
+  };
   try {
-    const provinces: Province[] = [];
-    for (const [index, shape] of size.provinces.entries()) {
-      const sources = shape.pharmacies + shape.clinics + shape.pacs;
-      progress(`province of ${sources} sources and ${size.people} people: starting its sources`);
-      const world = await startWorld({ people: size.people, ...shape, latency: { ms: VIEW_LATENCIES, jitterMs: 0 }, seed: 100 + index });
-      worlds.push(world);
-      stops.push(() => world.stop());
-      const ours = await startOurSystem({ name: `s${sources}`, sourcesFile: world.sourcesFile, registryFile: world.registryFile, databaseUrl, redisUrl, gatewayInstances: 2, subgraphs: OUR_SUBGRAPHS, progress });
-      systems.push(ours);
-      stops.push(() => ours.stop());
-      provinces.push({ sources, world, ours, fresh: new FreshPeople(world, 7 + index) });
-    }
-    await waitForRosters(systems);
-    const middle = provinces[1];
+    // Scenarios 1-3 measure the middle province with nothing else running: the other provinces'
+    // roster readers and sources would take CPU from the system under test on this 2-core machine.
+    const provinces: Province[] = new Array(size.provinces.length);
+    const middleIndex = 1;
+    const middle = (provinces[middleIndex] = await startProvince(middleIndex));
+    await waitForRosters([middle.ours]);
     const peerSubgraphs = await startPeerSubgraphs(middle.ours, { name: 'peers', sourcesFile: middle.world.sourcesFile, registryFile: middle.world.registryFile, databaseUrl, redisUrl, gatewayInstances: 1, subgraphs: 'remote', progress });
     stops.push(peerSubgraphs.stop);
 
@@ -100,9 +105,14 @@ async function main(): Promise<number> {
     Object.assign(figures, await benchThroughput(middle.world, middle.ours, peerSubgraphs, middle.fresh, size.shape, progress));
     progress('scenario 3/5: a panel of 50 people');
     Object.assign(figures, await benchPanel(middle.world, middle.ours, middle.fresh, size.shape.rounds, progress));
+    await peerSubgraphs.stop();
+    for (const index of size.provinces.keys()) if (!provinces[index]) provinces[index] = await startProvince(index);
+    await waitForRosters(provinces.map((p) => p.ours));
     progress(`scenario 4/5: ${provinces.map((p) => p.sources).join(', ')} sources, ${size.people} people, every source ${SCALE_LATENCY_MS} ms`);
     const scale = await benchScale(provinces, size.shape, progress);
     Object.assign(figures, scale.figures);
+    // The lab listener is measured alone too.
+    await stopAll();
     progress('scenario 5/5: lab ingestion, each message durable before its ACK');
     const lab = await benchLabIngestion({ databaseUrl, ...size.lab, progress: (line) => progress(`lab ${line}`) });
     figures.lab_ingestion = figure(lab.perSecond, 'messages/s', { atLeast: 2000 }, `ORU^R01 over ${size.lab.connections} MLLP connections, each sender waiting for its ACK; every AA stored exactly once: ${lab.storedEqualsAcked}`);
@@ -115,7 +125,7 @@ async function main(): Promise<number> {
     progress(`done in ${results.minutes} min; wrote ${values.out}`);
     return Object.values(figures).every((f) => f.ok) ? 0 : 1;
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((error: Error) => progress(`stop failed: ${error.name}`));
+    await stopAll();
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -48,8 +49,9 @@ export function startServiceProcess(spec: ServiceSpec): ServiceProcess {
   const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, spec.script), ...(spec.args ?? [])], {
     cwd: ROOT,
     env: spec.env,
-    // stdout is pino's JSON; the services are run at LOG_LEVEL warn or less and it is not read.
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // stdout is pino's JSON (LOG_LEVEL warn or less, nothing personal): not read, but kept in
+    // BENCH_LOG_DIR when set, to find out why a run failed.
+    stdio: ['ignore', process.env.BENCH_LOG_DIR ? openSync(join(process.env.BENCH_LOG_DIR, `${spec.name.replace(/[^\w.-]+/g, '_')}.log`), 'a') : 'ignore', 'pipe'],
   });
   alive.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SUBGRAPH_NAMES } from '../lib/config';
 import { openDb } from '../lib/db';
 import { startServiceProcess, type ServiceProcess, type ServiceSpec } from './service-process';
-import { freePorts } from './system';
+import { freePorts, serviceEnv } from './system';
 
 /**
  * Our services for one world as an operator runs them apart (issue #8 §7, §8): the five subgraphs,
@@ -39,6 +39,8 @@ export interface ServicesApartOptions {
   gatewayInstances: number;
   /** Added to every service's environment (SOURCE_TIMEOUT_MS, SOURCE_CACHE, DB_*, …). */
   env?: Record<string, string>;
+  /** Added to the gateway's alone (OPS_PORT of its cluster primary, …). */
+  gatewayEnv?: Record<string, string>;
   /** Prefix of the schema name, e.g. `soak`. */
   label: string;
   progress?(line: string): void;
@@ -56,28 +58,12 @@ export async function startServicesApart(options: ServicesApartOptions): Promise
   const labPort = await freePorts(1);
   const sourcesFile = join(dir, 'sources.json');
   writeFileSync(sourcesFile, JSON.stringify(withLabSource(options.world.sourcesFile, labPort)));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    DATABASE_URL: options.databaseUrl,
-    DB_SCHEMA: dbSchema,
-    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-    CACHE_KEY: randomBytes(32).toString('hex'),
-    AUDIT_KEY: randomBytes(32).toString('hex'),
-    SUBGRAPH_SECRET: randomBytes(24).toString('hex'),
-    AUTH_JWT_SECRET: jwtSecret,
-    SOURCES_FILE: sourcesFile,
-    REGISTRY_FILE: options.world.registryFile,
-    SUBGRAPH_BASE_PORT: String(basePort),
-    PORT: String(gatewayPort),
-    GATEWAY_INSTANCES: String(options.gatewayInstances),
-    DB_POOL_MAX: '4',
-    LOG_LEVEL: 'warn',
-    ...options.env,
-  };
-  const specs = specsOf(env);
+  const secrets = { subgraph: randomBytes(24).toString('hex'), jwt: jwtSecret, cacheKey: randomBytes(32).toString('hex'), auditKey: randomBytes(32).toString('hex') };
+  const env = serviceEnv(
+    { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, dbSchema, secrets, sourcesFile, registryFile: options.world.registryFile, basePort },
+    { PORT: String(gatewayPort), GATEWAY_INSTANCES: String(options.gatewayInstances), DB_POOL_MAX: '4', ...options.env },
+  );
+  const specs = specsOf(env, options.gatewayEnv);
   const services = new Map<ServiceName, ServiceProcess>();
   const start = async (name: ServiceName) => {
     const service = startServiceProcess(specs[name]);
@@ -120,7 +106,7 @@ export async function startServicesApart(options: ServicesApartOptions): Promise
 
 const STARTING_ORDER: ServiceName[] = ['patient-index', 'pharmacy', 'lab', 'imaging', 'clinic', 'roster-reader', 'lab-listener', 'gateway'];
 
-function specsOf(env: NodeJS.ProcessEnv): Record<ServiceName, ServiceSpec> {
+function specsOf(env: NodeJS.ProcessEnv, gatewayEnv: Record<string, string> = {}): Record<ServiceName, ServiceSpec> {
   const subgraph = (name: (typeof SUBGRAPH_NAMES)[number]): ServiceSpec => ({ name, script: 'services/subgraph.ts', args: [name], env, readyLine: new RegExp(`\\] subgraph ${name}: (\\S+)`) });
   return {
     'patient-index': subgraph('patient-index'),
@@ -130,7 +116,7 @@ function specsOf(env: NodeJS.ProcessEnv): Record<ServiceName, ServiceSpec> {
     clinic: subgraph('clinic'),
     'roster-reader': { name: 'roster-reader', script: 'services/roster-reader.ts', env, readyLine: /\] (reading .*)/ },
     'lab-listener': { name: 'lab-listener', script: 'services/lab-listener.ts', env, readyLine: /\] (\d+ lab listener\(s\) ready)/ },
-    gateway: { name: 'gateway', script: 'services/gateway.ts', env, readyLine: /\] (\d+ instances on one address|gateway: \S+)/ },
+    gateway: { name: 'gateway', script: 'services/gateway.ts', env: { ...env, ...gatewayEnv }, readyLine: /\] (\d+ instances on one address|gateway: \S+)/ },
   };
 }
 

@@ -42,16 +42,27 @@ function startService(script: string, args: string[], env: NodeJS.ProcessEnv, re
   return startServiceProcess({ name: args[0] ?? script.replace(/^services\/|\.ts$/g, ''), script, args, env, readyLine, readyWithinMs: 180_000, nodeArgs: profiling() });
 }
 
-/** A free TCP port, or `count` consecutive ones (the subgraphs take SUBGRAPH_BASE_PORT … +4). */
+/**
+ * A free TCP port, or `count` consecutive ones (the subgraphs take SUBGRAPH_BASE_PORT … +4).
+ * Drawn below Linux's ephemeral range (32768+), where the kernel picks the local ports of outgoing
+ * connections: a port found free there can be taken by a database connection before our service
+ * binds it. Ports handed out before in this process are never handed out again.
+ */
 export async function freePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 12_000 + Math.floor(Math.random() * 20_000);
+    const range = Array.from({ length: count }, (_, i) => base + i);
+    if (range.some((port) => handedOut.has(port))) continue;
     let ok = true;
-    for (let port = base; port < base + count && ok; port++) ok = await isFree(port);
-    if (ok) return base;
+    for (const port of range) if (ok) ok = await isFree(port);
+    if (!ok) continue;
+    for (const port of range) handedOut.add(port);
+    return base;
   }
   throw new Error('no free ports');
 }
+
+const handedOut = new Set<number>();
 
 function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -61,30 +72,52 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-function baseEnv(options: SystemOptions, dbSchema: string, secrets: { subgraph: string; jwt: string; cacheKey: string; auditKey: string }, basePort: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+/** What every one of our services needs to run on the bench's world, PostgreSQL schema and Redis. */
+export interface ServiceBase {
+  databaseUrl: string;
+  redisUrl?: string;
+  dbSchema: string;
+  secrets: { subgraph: string; jwt: string; cacheKey: string; auditKey: string };
+  sourcesFile: string;
+  registryFile: string;
+  /** The subgraphs' ports: base … base+4. */
+  basePort: number;
+}
+
+/** The environment of one of our services, as production would set it; `extra` on top. */
+export function serviceEnv(base: ServiceBase, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    DATABASE_URL: options.databaseUrl,
-    DB_SCHEMA: dbSchema,
-    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-    CACHE_KEY: secrets.cacheKey,
-    AUDIT_KEY: secrets.auditKey,
-    // Long enough that a warmed set stays warm for the whole throughput scenario.
-    SOURCE_CACHE_TTL_MS: '600000',
-    SUBGRAPH_SECRET: secrets.subgraph,
-    AUTH_JWT_SECRET: secrets.jwt,
-    SOURCES_FILE: options.sourcesFile,
-    REGISTRY_FILE: options.registryFile,
-    SUBGRAPH_BASE_PORT: String(basePort),
-    SOURCE_TIMEOUT_MS: '5000',
-    // Three systems and the peers' subgraphs share one PostgreSQL (100 connections by default).
-    DB_POOL_MAX: '6',
+    DATABASE_URL: base.databaseUrl,
+    DB_SCHEMA: base.dbSchema,
+    ...(base.redisUrl ? { REDIS_URL: base.redisUrl } : {}),
+    CACHE_KEY: base.secrets.cacheKey,
+    AUDIT_KEY: base.secrets.auditKey,
+    SUBGRAPH_SECRET: base.secrets.subgraph,
+    AUTH_JWT_SECRET: base.secrets.jwt,
+    SOURCES_FILE: base.sourcesFile,
+    REGISTRY_FILE: base.registryFile,
+    SUBGRAPH_BASE_PORT: String(base.basePort),
     LOG_LEVEL: 'warn',
     ...extra,
   };
+}
+
+function baseEnv(options: SystemOptions, dbSchema: string, secrets: ServiceBase['secrets'], basePort: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return serviceEnv(
+    { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, dbSchema, secrets, sourcesFile: options.sourcesFile, registryFile: options.registryFile, basePort },
+    {
+      // Long enough that a warmed set stays warm for the whole throughput scenario.
+      SOURCE_CACHE_TTL_MS: '600000',
+      SOURCE_TIMEOUT_MS: '5000',
+      // Three systems and the peers' subgraphs share one PostgreSQL (100 connections by default).
+      DB_POOL_MAX: '6',
+      ...extra,
+    },
+  );
 }
 
 const urlsFrom = (host: string, basePort: number) =>

@@ -1,6 +1,6 @@
 /**
  * `npm run audit:verify`: checks that the access log is intact (QHR: the access log is append-only
- * and tamper-evident): each chain against itself (its links, keyed with AUDIT_KEY for v3 chains),
+ * and tamper-evident): each chain against itself (its links, keyed with AUDIT_KEY for v3 and v4 chains),
  * and, with AUDIT_CHECKPOINT_DIR, against the signed checkpoints of its head kept outside the
  * database (issue #8 §5).
  *

@@ -13,6 +13,7 @@ import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { startStack } from '../services/stack';
 import { importXref } from '../locator/xref-import';
+import { Metrics } from '../ops/metrics';
 
 const DEMO_SOURCES = join(__dirname, '..', 'demo', 'sources.json');
 /** Without DATABASE_URL, the embedded database lives here, so refusals and the access log survive a restart. */
@@ -44,7 +45,11 @@ async function main() {
       say(`demo FHIR R4 server (pharmacies, clinic): ${systems.fhirUrl}`);
       say(`demo DICOMweb PACS: ${systems.pacsUrl}`);
     }
-    const platform = await startStack({ config, logger, progress: say });
+    // Off by default: the SDK is not even loaded (ops/tracing.ts). Stopped last, so the last spans are exported.
+    const tracing = config.tracing.exporter === 'none' ? undefined : (await import('../ops/tracing')).startTracing(config.tracing, 'qhr-stack');
+    if (tracing) stops.push(() => tracing.shutdown());
+    // One registry for the process: the gateway's /metrics shows every service of the stack.
+    const platform = await startStack({ config, logger, progress: say, metrics: new Metrics({ service: 'stack', processMetrics: true }), tracer: tracing?.tracer });
     stops.push(platform.stop);
     if (demo) {
       const known = new Set(config.sources.map((s) => s.id));

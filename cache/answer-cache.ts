@@ -48,6 +48,8 @@ export interface AnswerCache extends AnswerInvalidation {
   write<T>(key: AnswerKey, answers: ReadonlyMap<string, readonly T[]>, guard: CacheGuard, ttlMs: number): Promise<void>;
   /** Drops every cached answer (every kind and bound) of these people at this source, and refuses writes of reads begun before. */
   invalidate(sourceId: string, nams: readonly string[]): Promise<void>;
+  /** Resolves when the store answers now (Redis PING), rejects when not: for readiness probes only. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 

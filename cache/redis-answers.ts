@@ -173,6 +173,10 @@ export async function openRedisAnswers(options: RedisAnswersOptions): Promise<An
       await run(commands);
     },
 
+    async ping() {
+      await redis.ping();
+    },
+
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

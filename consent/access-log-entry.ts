@@ -1,3 +1,4 @@
+import { isSafeRequestId } from '../ops/request-id';
 import { isValidNam } from '../lib/nam';
 import { DOMAINS, type Domain } from '../lib/sources';
 import { ENTRY_KINDS, type EntryKind } from './access-log-hash';
@@ -17,6 +18,8 @@ export interface AccessEntryInput {
   outcome: Outcome;
   /** When the access was decided; when it is appended by default. */
   at?: Date;
+  /** The request that made the access (ops/request-id.ts), kept and linked from format v4 on. */
+  requestId?: string;
 }
 
 /** Longest provider id, role or facility kept: identifiers, not free text (issue #8 §5). */
@@ -41,6 +44,7 @@ export function flaw(entry: AccessEntryInput): string | undefined {
   if (entry.outcome !== 'GRANTED' && entry.outcome !== 'DENIED') return 'outcome must be GRANTED or DENIED';
   if (!Array.isArray(entry.domains) || entry.domains.some((domain) => !DOMAINS.includes(domain))) return 'unknown domain';
   if (kind === 'ACCESS_LOG' && entry.domains.length > 0) return 'a reading of the access log asks no domain';
+  if (entry.requestId !== undefined && !isSafeRequestId(entry.requestId)) return 'a request id is 8 to 64 letters, digits, dots, dashes or underscores';
   if (entry.at !== undefined && !(entry.at instanceof Date && !Number.isNaN(entry.at.getTime()))) return 'invalid time';
   return undefined;
 }

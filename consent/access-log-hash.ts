@@ -12,11 +12,15 @@ export const GENESIS_HASH = '0'.repeat(64);
  * - `v3` (issue #8 §5): HMAC-SHA256 of the entry with its chain name and kind, keyed with a key
  *   derived from AUDIT_KEY (access-log-keys.ts). Anyone holding the table could recompute a
  *   sha256 chain after rewriting it; without the key they cannot recompute an HMAC one.
- * v1 and v2 entries predate kinds: they are all consultations of a record (`RECORD`).
+ * - `v4` (issue #10 §6): v3 plus the entry's request id (`request_id`, null when the entry was
+ *   appended outside a request), so the id that ties an entry to its trace and log lines cannot be
+ *   changed either. Same link key as v3: the key is per purpose (linking), not per format.
+ * v1 and v2 entries predate kinds: they are all consultations of a record (`RECORD`). Entries
+ * before v4 have no request id: a row of such a chain that shows one was altered.
  */
-export type HashFormat = 'v1' | 'v2' | 'v3';
-export const HASH_FORMATS: readonly HashFormat[] = ['v1', 'v2', 'v3'];
-export const CURRENT_FORMAT: HashFormat = 'v3';
+export type HashFormat = 'v1' | 'v2' | 'v3' | 'v4';
+export const HASH_FORMATS: readonly HashFormat[] = ['v1', 'v2', 'v3', 'v4'];
+export const CURRENT_FORMAT: HashFormat = 'v4';
 
 /** What an entry records: a consultation of the record, or a reading of the access log itself (issue #8 §5). */
 export type EntryKind = 'RECORD' | 'ACCESS_LOG';
@@ -34,6 +38,8 @@ export interface ChainedRow {
   facility: string | null;
   domains: string[];
   outcome: string;
+  /** v4 on (ops/request-id.ts); absent or null before. */
+  request_id?: string | null;
   prev_hash: string;
 }
 
@@ -47,7 +53,7 @@ export class MissingKeyError extends Error {
 
 /**
  * The link of one entry: a JSON array in a fixed field order, the time as UTC ISO with
- * milliseconds, hashed (v1, v2) or HMAC'd with `linkKey` (v3). Exported so the verification
+ * milliseconds, hashed (v1, v2) or HMAC'd with `linkKey` (v3, v4). Exported so the verification
  * command and tests compute exactly the same.
  */
 export function entryHash(row: ChainedRow, format: HashFormat, linkKey?: Buffer): string {
@@ -55,12 +61,21 @@ export function entryHash(row: ChainedRow, format: HashFormat, linkKey?: Buffer)
   if (format === 'v1') return sha256(JSON.stringify(['qhr-access-log-v1', ...fields]));
   if (format === 'v2') return sha256(JSON.stringify(['qhr-access-log-v2', row.chain ?? '', ...fields]));
   if (!linkKey) throw new MissingKeyError();
-  const canonical = JSON.stringify(['qhr-access-log-v3', row.chain ?? '', row.kind ?? 'RECORD', ...fields]);
+  const canonical =
+    format === 'v3'
+      ? JSON.stringify(['qhr-access-log-v3', row.chain ?? '', row.kind ?? 'RECORD', ...fields])
+      : JSON.stringify(['qhr-access-log-v4', row.chain ?? '', row.kind ?? 'RECORD', row.request_id ?? null, ...fields]);
   return createHmac('sha256', linkKey).update(canonical, 'utf8').digest('hex');
 }
 
 /** Whether a format can hold an entry of this kind (v1 and v2 know only consultations). */
-export const formatHolds = (format: HashFormat, kind: string) => format === 'v3' || kind === 'RECORD';
+export const formatHolds = (format: HashFormat, kind: string) => format === 'v3' || format === 'v4' || kind === 'RECORD';
+
+/** Whether a format's links cover the request id (v4 on): before, an entry holds none. */
+export const formatHasRequestId = (format: HashFormat) => format === 'v4';
+
+/** Formats whose links are keyed (HMAC) rather than plain sha256. */
+export const isKeyedFormat = (format: HashFormat) => format === 'v3' || format === 'v4';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 

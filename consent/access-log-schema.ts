@@ -7,7 +7,7 @@ import { appendOnlyTriggers } from '../lib/append-only';
 export const ACCESS_LOG_SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS access_log_chains (
      chain      text PRIMARY KEY,
-     format     text NOT NULL CONSTRAINT access_log_chains_format_check CHECK (format IN ('v1', 'v2', 'v3')),
+     format     text NOT NULL CONSTRAINT access_log_chains_format_check CHECK (format IN ('v1', 'v2', 'v3', 'v4')),
      started_at timestamptz NOT NULL DEFAULT now()
    )`,
   `CREATE TABLE IF NOT EXISTS access_log (
@@ -42,6 +42,16 @@ export const ACCESS_LOG_SCHEMA: readonly string[] = [
        ALTER TABLE access_log_chains ADD CONSTRAINT access_log_chains_format_check CHECK (format IN ('v1', 'v2', 'v3'));
      END IF;
    END $$`,
+  // v4 (issue #10 §6): the same, once, for tables whose CHECK stops at v3.
+  `DO $$ BEGIN
+     IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'access_log_chains'::regclass
+                    AND conname = 'access_log_chains_format_check' AND pg_get_constraintdef(oid) LIKE '%v4%') THEN
+       ALTER TABLE access_log_chains DROP CONSTRAINT IF EXISTS access_log_chains_format_check;
+       ALTER TABLE access_log_chains ADD CONSTRAINT access_log_chains_format_check CHECK (format IN ('v1', 'v2', 'v3', 'v4'));
+     END IF;
+   END $$`,
+  // The request id of v4 entries (ops/request-id.ts); null in every earlier entry, and in entries appended outside a request.
+  `ALTER TABLE access_log ADD COLUMN IF NOT EXISTS request_id text`,
   // Readings of the log are entries too (issue #8 §5); every earlier entry is a consultation.
   `ALTER TABLE access_log ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'RECORD' CHECK (kind IN ('RECORD', 'ACCESS_LOG'))`,
   // A person's own log (accessLog(nam, since)).

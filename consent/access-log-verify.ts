@@ -1,7 +1,7 @@
 import type { Db } from '../lib/db';
 import type { Checkpoint } from './access-log-checkpoint';
 import { readCheckpoints } from './access-log-checkpoint-files';
-import { entryHash, formatHolds, GENESIS_HASH, HASH_FORMATS, toDate, type ChainedRow, type HashFormat } from './access-log-hash';
+import { entryHash, formatHasRequestId, formatHolds, GENESIS_HASH, HASH_FORMATS, toDate, type ChainedRow, type HashFormat } from './access-log-hash';
 import type { AuditKeys } from './access-log-keys';
 
 export type LinkFault =
@@ -52,11 +52,18 @@ export interface VerifySettings {
 
 type Row = ChainedRow & { chain: string; kind: string; hash: string };
 
-/** The columns a link covers; a log no gateway of this version migrated yet has no `kind`: all its entries are consultations. */
+/**
+ * The columns a link covers. A log no gateway of this version migrated yet may have no `kind` (all
+ * its entries are consultations) and no `request_id` (none of its entries has one).
+ */
 async function selectRow(db: Pick<Db, 'query'>): Promise<string> {
-  const { rows } = await db.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'access_log' AND column_name = 'kind'`);
-  const kind = rows.length > 0 ? 'kind' : `'RECORD'::text AS kind`;
-  return `chain, seq, at, ${kind}, nam, provider_id, role, facility, domains, outcome, prev_hash, hash`;
+  const { rows } = await db.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'access_log' AND column_name IN ('kind', 'request_id')`,
+  );
+  const has = new Set(rows.map((row) => row.column_name));
+  const kind = has.has('kind') ? 'kind' : `'RECORD'::text AS kind`;
+  const requestId = has.has('request_id') ? 'request_id' : 'NULL::text AS request_id';
+  return `chain, seq, at, ${kind}, nam, provider_id, role, facility, domains, outcome, ${requestId}, prev_hash, hash`;
 }
 
 /**
@@ -142,6 +149,8 @@ function brokenLink(row: Row, expectedSeq: number, previousHash: string, format:
   if (Number(row.seq) !== expectedSeq) return 'entry missing';
   if (row.prev_hash !== previousHash) return 'link to the previous entry broken';
   if (!formatHolds(format, row.kind)) return 'an entry of a kind its chain cannot hold';
+  // A request id on an entry of a format whose links do not cover it was put there afterwards.
+  if (!formatHasRequestId(format) && row.request_id != null) return 'hash mismatch';
   if (entryHash(row, format, linkKey) !== row.hash) return 'hash mismatch';
   return undefined;
 }

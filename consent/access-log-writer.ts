@@ -1,7 +1,7 @@
 import type { Db } from '../lib/db';
 import { DOMAINS } from '../lib/sources';
 import { flaw, type AccessEntryInput } from './access-log-entry';
-import { entryHash, formatHolds, GENESIS_HASH, MissingKeyError, type ChainedRow, type HashFormat } from './access-log-hash';
+import { entryHash, formatHasRequestId, formatHolds, GENESIS_HASH, isKeyedFormat, MissingKeyError, type ChainedRow, type HashFormat } from './access-log-hash';
 
 export type { AccessEntryInput, Outcome } from './access-log-entry';
 
@@ -17,7 +17,7 @@ export class AccessLogWriteError extends Error {
   }
 }
 
-type Row = ChainedRow & { chain: string; seq: number; at: Date; kind: string; facility: string | null; hash: string };
+type Row = ChainedRow & { chain: string; seq: number; at: Date; kind: string; facility: string | null; request_id: string | null; hash: string };
 
 interface Waiting {
   entries: AccessEntryInput[];
@@ -26,7 +26,7 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-/** 12 bind parameters per row; a statement takes at most 65,535. */
+/** 13 bind parameters per row; a statement takes at most 65,535. */
 const ROWS_PER_STATEMENT = 5000;
 
 /**
@@ -41,8 +41,10 @@ const ROWS_PER_STATEMENT = 5000;
  * INSERT may have committed after all (a connection lost on COMMIT), and the chain must continue
  * from what is really there.
  *
- * New chains are `v3`: each link is an HMAC keyed with `linkKey`, which the database never holds
- * (issue #8 §5). `committedHead` is what the checkpointer vouches for outside the database.
+ * New chains are `v4`: each link is an HMAC keyed with `linkKey`, which the database never holds
+ * (issue #8 §5), and covers the entry's request id (issue #10 §6). A chain of an older format
+ * (a writer of the previous version, tests) stores no request id: its links could not cover it.
+ * `committedHead` is what the checkpointer vouches for outside the database.
  */
 export class AccessLogWriter {
   private queue: Waiting[] = [];
@@ -55,10 +57,10 @@ export class AccessLogWriter {
     private readonly db: Pick<Db, 'query' | 'transaction'>,
     readonly chain: string,
     private readonly format: HashFormat,
-    /** The v3 link key (access-log-keys.ts); v1/v2 chains need none. */
+    /** The v3/v4 link key (access-log-keys.ts); v1/v2 chains need none. */
     private readonly linkKey?: Buffer,
   ) {
-    if (format === 'v3' && !linkKey) throw new MissingKeyError();
+    if (isKeyedFormat(format) && !linkKey) throw new MissingKeyError();
   }
 
   /** The newest entry the database confirmed, as far as this writer knows. */
@@ -159,6 +161,7 @@ export class AccessLogWriter {
           // Canonical: each domain once, in contract order, so the same request always hashes the same.
           domains: DOMAINS.filter((domain) => entry.domains.includes(domain)),
           outcome: entry.outcome,
+          request_id: formatHasRequestId(this.format) ? (entry.requestId ?? null) : null,
           prev_hash: prevHash,
         };
         prevHash = entryHash(fields, this.format, this.linkKey);
@@ -179,9 +182,9 @@ async function insertAll(db: Pick<Db, 'query' | 'transaction'>, rows: Row[]): Pr
 async function insert(db: Pick<Db, 'query'>, rows: Row[]): Promise<void> {
   const params: unknown[] = [];
   const tuples = rows.map((row, index) => {
-    params.push(row.chain, row.seq, row.at, row.kind, row.nam, row.provider_id, row.role, row.facility, row.domains, row.outcome, row.prev_hash, row.hash);
-    const n = index * 12;
-    return `($${n + 1}, $${n + 2}::bigint, $${n + 3}::timestamptz, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9}::text[], $${n + 10}, $${n + 11}, $${n + 12})`;
+    params.push(row.chain, row.seq, row.at, row.kind, row.nam, row.provider_id, row.role, row.facility, row.domains, row.outcome, row.request_id, row.prev_hash, row.hash);
+    const n = index * 13;
+    return `($${n + 1}, $${n + 2}::bigint, $${n + 3}::timestamptz, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9}::text[], $${n + 10}, $${n + 11}, $${n + 12}, $${n + 13})`;
   });
-  await db.query(`INSERT INTO access_log (chain, seq, at, kind, nam, provider_id, role, facility, domains, outcome, prev_hash, hash) VALUES ${tuples.join(', ')}`, params);
+  await db.query(`INSERT INTO access_log (chain, seq, at, kind, nam, provider_id, role, facility, domains, outcome, request_id, prev_hash, hash) VALUES ${tuples.join(', ')}`, params);
 }

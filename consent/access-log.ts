@@ -32,8 +32,9 @@ export type AuditSettings = Config['audit'];
  * entries 1, 2, 3… without gaps, so an altered, re-hashed or deleted entry breaks its chain from
  * that point. One chain per writer is what lets every instance write without a global lock.
  *
- * Against whoever holds the table (issue #8 §5): new chains are `v3`, their links HMAC'd with a key
- * derived from AUDIT_KEY that the database never holds, so a rewritten entry cannot be re-hashed;
+ * Against whoever holds the table (issue #8 §5): new chains are `v4` (v3 plus the request id, issue
+ * #10 §6), their links HMAC'd with a key derived from AUDIT_KEY that the database never holds, so
+ * a rewritten entry cannot be re-hashed;
  * and each writer signs checkpoints of its head into AUDIT_CHECKPOINT_DIR, outside the database,
  * so deleting the newest entries (which leaves a shorter, valid chain) shows too.
  * Reading a person's log is itself an entry (`kind` ACCESS_LOG, no domains), chained like the rest.
@@ -50,6 +51,8 @@ export interface AccessEntry {
   facility?: string;
   domains: Domain[];
   outcome: Outcome;
+  /** The request that made the access (ops/request-id.ts): entries from format v4 on, written during a request. */
+  requestId?: string;
 }
 
 interface Row {
@@ -63,9 +66,10 @@ interface Row {
   facility: string | null;
   domains: string[];
   outcome: Outcome;
+  request_id: string | null;
 }
 
-const SELECT_ROW = `chain, seq, at, kind, nam, provider_id, role, facility, domains, outcome`;
+const SELECT_ROW = `chain, seq, at, kind, nam, provider_id, role, facility, domains, outcome, request_id`;
 
 export interface AccessLogHooks {
   /** Told when a checkpoint could not be written (names the chain only); requests go on regardless. */
@@ -182,5 +186,6 @@ function entryOf(row: Row): AccessEntry {
     ...(row.facility !== null ? { facility: row.facility } : {}),
     domains: row.domains as Domain[],
     outcome: row.outcome,
+    ...(row.request_id !== null ? { requestId: row.request_id } : {}),
   };
 }

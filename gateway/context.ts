@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { Caller } from '../lib/internal-token';
+import type { Logger } from '../lib/logger';
 import type { SourceReport } from '../subgraphs/ask-sources';
 import type { Provider } from './authenticate';
 import type { RecordDecision } from '../consent/decide';
@@ -17,6 +18,10 @@ export interface GatewayContext {
   sourceReports: SourceReport[];
   /** The query plan's errors by response path ("patients.3.medications"), for the result phase. */
   planErrors: Map<string, GraphQLError>;
+  /** This request's id (ops/request-id.ts): in its log lines, its trace and its access-log entries. */
+  requestId?: string;
+  /** The gateway's logger with this request's id bound (pino child). */
+  logger?: Logger;
 }
 
 /** The context the consent rules see (the same object: named for the rules' point of view). */

@@ -1,9 +1,16 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Tracer } from '@opentelemetry/api';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ErrorCode } from '../lib/errors';
+import type { CorsOrigins } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import { corsHeaders } from './cors';
+import type { OpsRoutes } from '../ops/ops-routes';
+import { REQUEST_ID_HEADER, requestIdOf } from '../ops/request-id';
+import { inSpan, SpanKind } from '../ops/spans';
+import { contextFromHeaders } from '../ops/trace-context';
 
 /** Far above any request the limits let through (1,000 tokens, 100 NAMs), far below what hurts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,9 +34,14 @@ class Refusal extends Error {
  */
 export async function listenHttp<C extends BaseContext>(
   server: ApolloServer<C>,
-  options: { host: string; port: number; context: (req: IncomingMessage) => Promise<C>; logger: Pick<Logger, 'error'> },
+  options: { host: string; port: number; context: (req: IncomingMessage, requestId: string) => Promise<C>; logger: Pick<Logger, 'error'>; cors: CorsOrigins; tracer?: Tracer },
+  /** Answered first, without a token and outside GraphQL: /health, /ready, /metrics (ops/ops-routes.ts). */
+  routes?: OpsRoutes,
 ): Promise<{ url: string }> {
-  const httpServer = http.createServer((req, res) => void handle(server, options, req, res));
+  const httpServer = http.createServer((req, res) => {
+    if (routes?.(req, res)) return;
+    void handle(server, options, req, res);
+  });
   server.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer }));
   await server.start();
   await new Promise<void>((resolve, reject) => httpServer.once('error', reject).listen({ host: options.host, port: options.port }, resolve));
@@ -40,24 +52,31 @@ export async function listenHttp<C extends BaseContext>(
 
 async function handle<C extends BaseContext>(
   server: ApolloServer<C>,
-  { context, logger }: { context: (req: IncomingMessage) => Promise<C>; logger: Pick<Logger, 'error'> },
+  { context, logger, cors, tracer }: { context: (req: IncomingMessage, requestId: string) => Promise<C>; logger: Pick<Logger, 'error'>; cors: CorsOrigins; tracer?: Tracer },
   req: IncomingMessage,
   res: ServerResponse,
 ) {
+  // Set first, so every answer carries it, refusals included (ops/request-id.ts).
+  const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
+  res.setHeader(REQUEST_ID_HEADER, requestId);
   try {
-    // The standalone server's CORS (the `cors` package's defaults): any origin, bearer tokens, no cookies.
-    res.setHeader('access-control-allow-origin', '*');
+    // CORS from the configured allow-list (CORS_ORIGINS; any origin in development, as before).
+    for (const [name, value] of Object.entries(corsHeaders(cors, req.headers.origin))) res.setHeader(name, value);
     if (req.method === 'OPTIONS') return preflight(req, res);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: new URL(req.url ?? '/', 'http://gateway').search, body: await jsonBody(req) },
-      context: () => context(req),
-    });
-    await send(res, response);
+    // One span per GraphQL request (issue #10 §3), continuing the caller's trace when it sent a traceparent (W3C Trace Context §3.2).
+    await inSpan(tracer, 'graphql request', { 'qhr.request_id': requestId }, async (span) => {
+      const response = await server.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: new URL(req.url ?? '/', 'http://gateway').search, body: await jsonBody(req) },
+        context: () => context(req, requestId),
+      });
+      span?.setAttribute('http.response.status_code', response.status ?? 200);
+      await send(res, response);
+    }, tracer && { kind: SpanKind.SERVER, parent: contextFromHeaders(req.headers) });
   } catch (error) {
     // Only the failure's name is logged: a message may quote the request.
-    if (!(error instanceof Refusal)) logger.error({ failure: (error as Error).name }, 'HTTP request failed');
+    if (!(error instanceof Refusal)) logger.error({ failure: (error as Error).name, requestId }, 'HTTP request failed');
     const refusal = error instanceof Refusal ? error : new Refusal(500, 'Internal error.');
     const code = refusal.status === 500 ? ErrorCode.INTERNAL : ErrorCode.BAD_REQUEST;
     if (res.headersSent) return void res.destroy();
@@ -92,7 +111,8 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
 function preflight(req: IncomingMessage, res: ServerResponse) {
   res.setHeader('access-control-allow-methods', 'GET,HEAD,PUT,PATCH,POST,DELETE');
   const asked = req.headers['access-control-request-headers'];
-  if (asked) res.setHeader('access-control-allow-headers', asked).setHeader('vary', 'Access-Control-Request-Headers');
+  const vary = [res.getHeader('vary'), 'Access-Control-Request-Headers'].filter(Boolean).join(', ');
+  if (asked) res.setHeader('access-control-allow-headers', asked).setHeader('vary', vary);
   res.writeHead(204, { 'content-length': '0' }).end();
 }
 

@@ -1,5 +1,7 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { Tracer } from '@opentelemetry/api';
+import { inSpan } from '../ops/spans';
 import type { InProcessSubgraph } from '../subgraphs/in-process';
 import type { GatewayContext } from './context';
 import { takeSourceReports } from './subgraph-client';
@@ -11,11 +13,16 @@ import { takeSourceReports } from './subgraph-client';
  * error handling downstream are the same either way.
  */
 export class LocalSubgraph implements GraphQLDataSource<GatewayContext> {
-  constructor(private readonly subgraph: InProcessSubgraph) {}
+  constructor(
+    private readonly subgraph: InProcessSubgraph,
+    /** When tracing is on: each call is a child span of the plan, as a remote subgraph's server span would be. */
+    private readonly tracer?: Tracer,
+  ) {}
 
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     if (!('caller' in context) || !context.caller) throw new Error('subgraph call without an authenticated caller');
-    const answer = await this.subgraph.answer({ query: request.query!, variables: request.variables, operationName: request.operationName }, (context as GatewayContext).caller);
+    const call = { query: request.query!, variables: request.variables, operationName: request.operationName };
+    const answer = await inSpan(this.tracer, `subgraph ${this.subgraph.name}`, { 'qhr.subgraph': this.subgraph.name }, () => this.subgraph.answer(call, (context as GatewayContext).caller));
     return takeSourceReports(answer as GatewayGraphQLResponse, context as GatewayContext);
   }
 }

@@ -1,5 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Tracer } from '@opentelemetry/api';
 import type { Config, SubgraphName } from '../lib/config';
 import { maskError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -13,15 +16,24 @@ import { consentRules, NAM_OF } from './consent/rules';
 import { useConsent } from './consent/use-consent';
 import type { GatewayContext } from './context';
 import { EnforcingGateway } from './execution/enforcing-gateway';
+import { explorerRoutes } from './explorer/routes';
 import { computed } from './execution/phase-schemas';
 import { listenHttp } from './http-listener';
 import { queryLimitRules } from './limits';
 import { requestChecks } from './request-checks';
+import { readSafelist, useSafelist } from './safelist';
 import { sourceStatuses } from './source-statuses';
 import { SignedSubgraph } from './subgraph-client';
 import { LocalSubgraph } from './local-subgraph';
 import { tokenLimit } from './token-limit';
 import type { InProcessSubgraph } from '../subgraphs/in-process';
+import type { ReadinessCheck } from '../ops/health';
+import { Metrics } from '../ops/metrics';
+import { opsRoutes } from '../ops/ops-routes';
+import { timed } from '../ops/timed';
+import { inSpan } from '../ops/spans';
+import { useGraphqlMetrics } from '../ops/use-graphql-metrics';
+import { useConsentMetrics } from './consent/use-consent-metrics';
 
 /** Where the gateway finds a subgraph: a service over HTTP, or one running in this process. */
 export type SubgraphAt = { url: string } | { local: InProcessSubgraph };
@@ -36,6 +48,12 @@ export interface GatewayOptions {
   policy: Policy;
   consent: Pick<ConsentDecisions, 'decide'>;
   accessLog: Pick<AccessLog, 'append'>;
+  /** The service's metrics (ops/metrics.ts), served on /metrics; a registry of its own when not given. */
+  metrics?: Metrics;
+  /** What /ready checks (database, subgraphs, …); none: ready once listening. */
+  readiness?: readonly ReadinessCheck[];
+  /** OpenTelemetry tracer (ops/tracing.ts) when tracing is on; no spans without one. */
+  tracer?: Tracer;
 }
 
 export interface RunningGateway {
@@ -49,6 +67,7 @@ export interface RunningGateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, logger, policy } = options;
+  const metrics = options.metrics ?? new Metrics({ service: 'gateway' });
   const statusesOf = sourceStatuses(config.sources);
   const remotes: SignedSubgraph[] = [];
   const authenticate = createAuthenticator(config.auth);
@@ -60,7 +79,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const missing = nams.filter((nam) => !context.decisions.has(nam));
       if (missing.length === 0) return;
       context.decidedAt ??= new Date();
-      for (const [nam, decision] of await consent.decide(context, context.provider.id, missing)) {
+      const decided = await inSpan(options.tracer, 'consent decision', { 'qhr.people': missing.length }, () => consent.decide(context, context.provider.id, missing));
+      for (const [nam, decision] of decided) {
         context.decisions.set(nam, decision);
       }
     },
@@ -70,12 +90,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       supergraphSdl: options.supergraphSdl,
       buildService: ({ name }) => {
         const at = options.subgraphs[name as SubgraphName];
-        if ('local' in at) return new LocalSubgraph(at.local);
+        if ('local' in at) return new LocalSubgraph(at.local, options.tracer);
         const remote = new SignedSubgraph({ name, url: at.url }, config.internalSecret);
         remotes.push(remote);
         return remote;
       },
       logger: logger.child({ component: 'apollo-gateway' }),
+      // Its own spans (gateway.request, .plan, .fetch) join our traces once tracing is on: never the
+      // document (NAMs typed into it) nor exception messages (issue #10 §3). These are its defaults, pinned.
+      telemetry: { includeDocument: false, recordExceptions: false },
     }),
     [
       useConsent({
@@ -84,18 +107,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           Patient: { sources: (patient, _args, context: GatewayContext) => computed(statusesOf(patient[NAM_OF], context.sourceReports)) },
         },
       }),
+      useConsentMetrics(metrics),
       consent.plugin,
-      useAccessLog({ log: options.accessLog, logger }),
+      useAccessLog({ log: { append: timed((entries) => options.accessLog.append(entries), (seconds, ok) => metrics.accessLogWritten(seconds, ok)) }, logger, tracer: options.tracer }),
     ],
+    options.tracer,
   );
   const tokens = tokenLimit(config.limits.maxTokens);
+  // SAFELIST_FILE: only registered operations run (read at start: a bad manifest stops the start).
+  const safelist = config.clients.safelistFile ? useSafelist<GatewayContext>(readSafelist(config.clients.safelistFile)) : undefined;
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // Every limit refuses before a plan is made: tokens while parsing, depth, aliases and cost as
     // validation rules, the people cap and malformed operations or variables once the operation is known.
     parseOptions: tokens.parseOptions,
     validationRules: queryLimitRules(config.limits),
-    plugins: [tokens.plugin, requestChecks({ maxPeople: config.maxPatientsPerRequest })],
+    // Apollo's landing page loads its scripts from a CDN (blank offline): our explorer replaces it (gateway/explorer/).
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...(safelist ? [safelist.plugin] : []), useGraphqlMetrics(metrics), tokens.plugin, requestChecks({ maxPeople: config.maxPatientsPerRequest })],
+    ...(safelist ? { persistedQueries: safelist.persistedQueries } : {}),
     formatError: (formatted, error) => maskError(formatted, tokens.refusalFor(error) ?? error) as never,
     includeStacktraceInErrorResponses: false,
     // bin/start.ts owns SIGINT/SIGTERM and stops every part in order; Apollo must not race it.
@@ -104,13 +133,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: true,
     logger: logger.child({ component: 'apollo-server' }),
   });
+  // EXPLORER: on in development, off in production unless configured (issue #10 §4).
+  const explorer = config.clients.explorer ? explorerRoutes({ endpoint: '/graphql' }) : undefined;
   const { url } = await listenHttp(server, {
     host: config.host,
     port: config.port,
     logger,
-    context: async (req): Promise<GatewayContext> => {
+    tracer: options.tracer,
+    cors: config.clients.corsOrigins,
+    context: async (req, requestId): Promise<GatewayContext> => {
       const provider = await authenticate(req.headers.authorization);
       return {
+        requestId,
+        logger: logger.child({ requestId }),
         provider,
         caller: { providerId: provider.id, role: provider.role, facility: provider.facility, domains: [...domainsFor(policy, provider.role)], grants: {} },
         decisions: new Map(),
@@ -118,7 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         planErrors: new Map(),
       };
     },
-  });
+  }, firstOf(opsRoutes({ metrics, checks: options.readiness ?? [] }), explorer));
   return {
     url: new URL('/graphql', url).toString(),
     stop: async () => {
@@ -126,4 +161,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await Promise.all(remotes.map((remote) => remote.close()));
     },
   };
+}
+
+/** The first route that answers a request, or none (GraphQL's then). */
+function firstOf(...routes: (((req: IncomingMessage, res: ServerResponse) => boolean) | undefined)[]) {
+  return (req: IncomingMessage, res: ServerResponse) => routes.some((route) => route?.(req, res) ?? false);
 }

@@ -5,6 +5,7 @@ import { INTERNAL_HEADER, signInternalToken } from '../lib/internal-token';
 import type { SourceReport } from '../subgraphs/ask-sources';
 import type { GatewayContext } from './context';
 import { subgraphFetcher } from './subgraph-http';
+import { traceHeaders } from '../ops/trace-context';
 
 /**
  * How the gateway calls a subgraph: over a keep-alive undici pool, signing each request for that
@@ -46,6 +47,8 @@ export class SignedSubgraph extends RemoteGraphQLDataSource<GatewayContext> {
     let token = this.tokens.get(requestContext);
     if (!token) this.tokens.set(requestContext, (token = signInternalToken(requestContext.caller, this.subgraph.name, this.internalSecret)));
     request.http?.headers.set(INTERNAL_HEADER, await token);
+    // W3C Trace Context (§3.2 traceparent): the subgraph continues this request's trace (subgraphs/serve.ts); nothing when tracing is off.
+    for (const [name, value] of Object.entries(traceHeaders())) request.http?.headers.set(name, value);
   }
 
   close(): Promise<void> {

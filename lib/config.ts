@@ -21,8 +21,21 @@ export interface Config {
    * by default the subgraph's port on `host`. Services run apart set these.
    */
   subgraphUrls: Record<SubgraphName, string>;
+  /**
+   * Port of the ops listener (/health, /ready, /metrics) of a service with no HTTP server of its
+   * own: the lab listeners and the roster reader (`OPS_PORT`; unset: none). Services with an HTTP
+   * server (gateway, subgraphs) answer the ops paths on their own port.
+   */
+  opsPort?: number;
   /** Gateway processes sharing the gateway's address (`GATEWAY_INSTANCES`, node:cluster workers). */
   gatewayInstances: number;
+  /**
+   * V8 old-space cap of each gateway worker, in MB (`GATEWAY_HEAP_MB`; 0: V8's default). The live
+   * set is about 100 MB; uncapped, V8 lets garbage pile up towards its default limit (GBs on a big
+   * machine) before collecting, and RSS follows (issue #7 §4: at most 250 MB). Applies to the
+   * workers of GATEWAY_INSTANCES > 1; a single process takes `NODE_OPTIONS=--max-old-space-size`.
+   */
+  gatewayHeapMb: number;
   /**
    * Where the gateway's subgraphs run (`GATEWAY_SUBGRAPHS`): `remote` (default), as services of their
    * own reached at subgraphUrls over HTTP; `in-process`, inside each gateway process, called
@@ -122,10 +135,37 @@ export interface Config {
     /** Roster reads one roster reader runs at once (`ROSTER_CONCURRENCY`). */
     rosterConcurrency: number;
   };
+  /** What the gateway offers browsers and EMR vendors besides GraphQL itself (issue #10 §4-5). */
+  clients: {
+    /**
+     * Origins whose browser pages may read the gateway's answers (`CORS_ORIGINS`, comma-separated;
+     * `*` any, `none` none). Unset: any in development, none in production.
+     */
+    corsOrigins: CorsOrigins;
+    /** GraphiQL from the gateway's own assets for browsers (`EXPLORER=on|off`); unset: on in development, off in production. */
+    explorer: boolean;
+    /** Persisted-operations safelist (`SAFELIST_FILE`, a JSON manifest): when set, only its operations run. */
+    safelistFile?: string;
+  };
+  /**
+   * OpenTelemetry traces (ops/tracing.ts), from the standard variables: off unless
+   * OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint is set (then no SDK is started at all).
+   */
+  tracing: {
+    /** `otlp`: spans go to `endpoint` over OTLP/HTTP; `none`: no SDK. */
+    exporter: 'otlp' | 'none';
+    /** OTLP/HTTP traces URL (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces). */
+    endpoint: string;
+    /** OTEL_SERVICE_NAME; each service's own name when unset. */
+    serviceName?: string;
+  };
   timeZone: string;
   logLevel: string;
   production: boolean;
 }
+
+/** `any`, or the exact origins (scheme://host[:port]) allowed, possibly none. */
+export type CorsOrigins = 'any' | readonly string[];
 
 const DEMO_DIR = join(__dirname, '..', 'demo');
 
@@ -146,6 +186,32 @@ function keyOf(name: string, raw: string | undefined): Buffer | undefined {
   return key;
 }
 
+/** CORS_ORIGINS: `*`, `none`, or comma-separated origins, each exactly as a browser sends it in `Origin`. */
+function corsOriginsOf(raw: string | undefined, production: boolean): CorsOrigins {
+  if (raw === undefined || raw.trim() === '') return production ? [] : 'any';
+  if (raw.trim() === '*') return 'any';
+  if (raw.trim() === 'none') return [];
+  return raw.split(',').map((origin) => {
+    const trimmed = origin.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(trimmed);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== trimmed) throw new Error('CORS_ORIGINS must be *, none, or origins such as https://emr.example (scheme, host and port only), comma-separated');
+    return trimmed;
+  });
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`${name} must be on or off`);
+}
+
 /** The access log's key when AUDIT_KEY is not set (development only; production refuses to start without one). */
 export const DEV_AUDIT_KEY = Buffer.from('qhr-development-audit-key-only!!', 'utf8');
 
@@ -155,6 +221,22 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
   return value;
+}
+
+/**
+ * The standard OpenTelemetry variables (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
+ * Off unless asked for: the spec's default exporter (otlp to localhost:4318) would have every
+ * install send spans nowhere; OTEL_TRACES_EXPORTER=otlp or an endpoint turns it on.
+ */
+function tracingOf(env: NodeJS.ProcessEnv): Config['tracing'] {
+  const perSignal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  // The per-signal URL is used as is; the general one gets the signal's path (OTLP exporter spec, "Endpoint URLs for OTLP/HTTP").
+  const endpoint = perSignal ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces');
+  const named = env.OTEL_TRACES_EXPORTER?.trim() || undefined;
+  if (named !== undefined && named !== 'otlp' && named !== 'none') throw new Error('OTEL_TRACES_EXPORTER must be otlp or none');
+  const on = env.OTEL_SDK_DISABLED !== 'true' && (named === 'otlp' || (named === undefined && (perSignal ?? base) !== undefined));
+  return { exporter: on ? 'otlp' : 'none', endpoint, ...(env.OTEL_SERVICE_NAME ? { serviceName: env.OTEL_SERVICE_NAME } : {}) };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -179,6 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subgraphPorts,
     subgraphUrls,
     gatewayInstances: instances,
+    opsPort: env.OPS_PORT ? integer(env, 'OPS_PORT', 0) : undefined,
+    gatewayHeapMb: integer(env, 'GATEWAY_HEAP_MB', 160),
     gatewaySubgraphs: gatewaySubgraphsOf(env.GATEWAY_SUBGRAPHS),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
@@ -226,6 +310,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       key: keyOf('CACHE_KEY', env.CACHE_KEY),
     },
     locator: { rosterIntervalMs: integer(env, 'ROSTER_INTERVAL_MS', 60_000), rosterConcurrency: Math.max(1, integer(env, 'ROSTER_CONCURRENCY', 16)) },
+    clients: {
+      corsOrigins: corsOriginsOf(env.CORS_ORIGINS, production),
+      explorer: onOff(env, 'EXPLORER', !production),
+      safelistFile: env.SAFELIST_FILE || undefined,
+    },
+    tracing: tracingOf(env),
     timeZone,
     logLevel: env.LOG_LEVEL || 'info',
     production,

@@ -22,6 +22,15 @@ export function isValidNam(value: string): boolean {
   return isRealDate(1900 + yy, month, day) || isRealDate(2000 + yy, month, day);
 }
 
+/**
+ * Whether a value carries something NAM-shaped anywhere in it (4 letters, 8 digits, either case):
+ * for values that leave the record (request ids, metric labels, span names), where a
+ * look-alike is refused too, valid or not.
+ */
+export function containsNamShape(value: string): boolean {
+  return /[A-Za-z]{4}\d{8}/.test(value);
+}
+
 /** Upper-cases and strips the spaces people type on the card's layout (« TREM 7556 1212 »). */
 export function normalizeNam(value: string): string {
   return value.replace(/\s+/g, '').toUpperCase();

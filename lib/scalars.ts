@@ -5,7 +5,19 @@ import { badUserInput } from './errors';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
-function stringScalar(name: string, description: string, parse: (raw: string) => string) {
+/**
+ * Where each custom scalar's format is specified: the `@specifiedBy` URL of the SDL (GraphQL spec,
+ * October 2021, §3.13.4), so codegen and explorers can map them (issue #10 §5). The subgraphs' SDL
+ * (subgraphs/patient-index/schema.graphql, schema/domain-shared.graphql) says the same, checked by
+ * test/schema/custom-scalars.test.ts.
+ */
+export const SCALAR_SPECIFIED_BY: Record<'NAM' | 'Date' | 'DateTime', string> = {
+  NAM: 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id',
+  Date: 'https://scalars.graphql.org/andimarek/local-date.html',
+  DateTime: 'https://scalars.graphql.org/andimarek/date-time.html',
+};
+
+function stringScalar(name: keyof typeof SCALAR_SPECIFIED_BY, description: string, parse: (raw: string) => string) {
   const fromValue = (value: unknown) => {
     if (typeof value !== 'string') throw badUserInput(`${name} must be a string.`);
     return parse(value);
@@ -13,6 +25,7 @@ function stringScalar(name: string, description: string, parse: (raw: string) =>
   return new GraphQLScalarType({
     name,
     description,
+    specifiedByURL: SCALAR_SPECIFIED_BY[name],
     serialize: (value) => value,
     parseValue: fromValue,
     parseLiteral: (ast) => {

@@ -19,6 +19,8 @@ export interface RosterReadsOptions {
   concurrency?: number;
   /** How often due sources are looked for. */
   tickMs?: number;
+  /** Told each read's end, and when it began (ops/metrics.ts: reads by outcome, freshness). Source ids only. */
+  onRead?: (sourceId: string, ok: boolean, startedAt: Date) => void;
 }
 
 /** 800 sources read every minute at a few hundred ms each need about a dozen reads at a time. */
@@ -113,10 +115,12 @@ export class RosterReads {
         onPage: (entries) => this.locate(roster, entries, !full),
       });
       await locator.finish(sourceId, this.owner, { cursor: read.cursor, startedAt });
+      this.options.onRead?.(sourceId, true, startedAt);
       logger.info({ source: sourceId, full, people: read.people, pages: read.pages, ms: Date.now() - startedAt.getTime() }, 'roster read');
     } catch (error) {
       const failure = categoryOf(error);
       await locator.fail(sourceId, this.owner, failure).catch(() => undefined);
+      this.options.onRead?.(sourceId, false, startedAt);
       logger.warn({ source: sourceId, full, failure, ms: Date.now() - startedAt.getTime() }, 'roster read failed');
     }
   }

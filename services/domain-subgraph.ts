@@ -3,6 +3,7 @@
  * (its own process), or started in process by services/stack.ts. Each asks the connected sources
  * of its domain through the adapters; the lab subgraph reads the results the lab listener stored.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { createRecordSources } from '../adapters';
 import { LabStore } from '../adapters/hl7v2';
 import type { AnswerCache } from '../cache/answer-cache';
@@ -16,6 +17,8 @@ import type { RecordKind } from '../schema/records';
 import { domainSubgraph, type DomainContext } from '../subgraphs/domain-subgraph';
 import { serveSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/serve';
 import { SourceGuards } from '../subgraphs/source-guard';
+import { databaseCheck, redisCheck } from '../ops/checks';
+import { Metrics } from '../ops/metrics';
 
 export type DomainSubgraphName = Exclude<SubgraphName, 'patient-index'>;
 
@@ -34,6 +37,10 @@ export interface DomainSubgraphServiceDeps {
   cache: AnswerCache;
   /** Overrides the configured port (0: a free one). */
   port?: number;
+  /** The process's metrics (ops/metrics.ts): source calls, circuits, cache reads, locator freshness. */
+  metrics?: Metrics;
+  /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on. */
+  tracer?: Tracer;
 }
 
 /** A domain subgraph's definition on its sources, with the coverage snapshot it keeps refreshed (stop ends it). */
@@ -47,12 +54,16 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   const sources = createRecordSources(config.sources, { labStore }).filter((source) => kinds.includes(source.kind));
   const coverage = new CoverageView({ locator, sources: sources.map((s) => s.source), defaultIntervalMs: config.locator.rosterIntervalMs, logger });
   await coverage.start();
+  const metrics = deps.metrics;
+  // How fresh the locator's knowledge of each source is, as this subgraph's snapshot says, read at each scrape.
+  metrics?.watchRosterFreshness(() => sources.map((s) => [s.source.id, coverage.of(s.source).readAt] as const));
   const definition = domainSubgraph({
     name,
     sdl: subgraphSdl(name),
     kinds,
     sources,
-    guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs }),
+    guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs, onCircuit: metrics && ((sourceId, open) => metrics.circuitChanged(sourceId, open)) }),
+    observer: metrics,
     coverage,
     cache: deps.cache,
     cacheTtlMsOf: (source) => source.cacheTtlMs ?? config.answerCache.ttlMs,
@@ -63,8 +74,10 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
 /** A domain subgraph served over HTTP, for the gateway to call with signed requests. */
 export async function startDomainSubgraphService(name: DomainSubgraphName, deps: DomainSubgraphServiceDeps): Promise<RunningSubgraph> {
   const { config, logger } = deps;
-  const { definition, stop } = await domainSubgraphDefinition(name, deps);
-  const running = await serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts[name], internalSecret: config.internalSecret, logger });
+  const metrics = deps.metrics ?? new Metrics({ service: name });
+  const { definition, stop } = await domainSubgraphDefinition(name, { ...deps, metrics });
+  const readiness = [databaseCheck(deps.db), ...(deps.cache.kind === 'redis' ? [redisCheck(deps.cache)] : [])];
+  const running = await serveSubgraph(definition, { host: config.host, port: deps.port ?? config.subgraphPorts[name], internalSecret: config.internalSecret, logger, metrics, readiness, tracer: deps.tracer });
   return {
     ...running,
     stop: async () => {

@@ -5,6 +5,7 @@
  * they share PostgreSQL and Redis, nothing else. With `GATEWAY_SUBGRAPHS=in-process` each gateway
  * process runs the five subgraphs itself instead of calling their services.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessLog } from '../consent/access-log';
@@ -19,6 +20,10 @@ import { DOMAIN_SUBGRAPHS, domainSubgraphDefinition, type DomainSubgraphName } f
 import { patientIndexDefinition } from './patient-index';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { databaseCheck, httpHealthCheck, inProcessCheck, redisCheck } from '../ops/checks';
+import type { ReadinessCheck } from '../ops/health';
+import { Metrics } from '../ops/metrics';
+import { offerToCluster } from '../ops/cluster-metrics';
 
 export interface GatewayServiceDeps {
   config: Config;
@@ -29,6 +34,12 @@ export interface GatewayServiceDeps {
   /** The answer cache the subgraphs use, when they run in this process (GATEWAY_SUBGRAPHS=in-process). */
   cache?: AnswerCache;
   progress?: (line: string) => void;
+  /** The process's metrics (ops/metrics.ts); the gateway's own when not given. */
+  metrics?: Metrics;
+  /** More for /ready to check: the other services of this process (the one-process stack's lab listeners). */
+  readiness?: readonly ReadinessCheck[];
+  /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on. */
+  tracer?: Tracer;
 }
 
 export async function startGatewayService(deps: GatewayServiceDeps): Promise<RunningGateway & { accessLog: AccessLog }> {
@@ -39,8 +50,12 @@ export async function startGatewayService(deps: GatewayServiceDeps): Promise<Run
     onCheckpointError: (chain, error) => logger.error({ chain, failure: error.name, code: (error as NodeJS.ErrnoException).code }, 'access log checkpoint failed; retried at the next interval'),
   });
   for (const store of [register, accessLog]) await store.migrate();
-  const hosted = config.gatewaySubgraphs === 'in-process' ? await hostSubgraphs(deps) : undefined;
+  const metrics = deps.metrics ?? new Metrics({ service: 'gateway' });
+  const hosted = config.gatewaySubgraphs === 'in-process' ? await hostSubgraphs({ ...deps, metrics }) : undefined;
   const urls = deps.subgraphUrls ?? config.subgraphUrls;
+  // Subgraphs apart are probed on their /health (not /ready: a subgraph's Redis trouble is its own).
+  const subgraphChecks = SUBGRAPH_NAMES.map((name) => (hosted ? inProcessCheck(`subgraph:${name}`) : httpHealthCheck(`subgraph:${name}`, urls[name])));
+  const cacheChecks = deps.cache?.kind === 'redis' ? [redisCheck(deps.cache)] : [];
   const gateway = await startGateway({
     config,
     logger,
@@ -49,6 +64,9 @@ export async function startGatewayService(deps: GatewayServiceDeps): Promise<Run
     policy: loadPolicy(config.policyFile),
     consent: new ConsentDecisions(db),
     accessLog,
+    metrics,
+    readiness: [databaseCheck(db), ...cacheChecks, ...subgraphChecks, ...(deps.readiness ?? [])],
+    tracer: deps.tracer,
   });
   return {
     ...gateway,
@@ -67,7 +85,7 @@ async function hostSubgraphs(deps: GatewayServiceDeps): Promise<{ subgraphs: Rec
   const { config, logger, db } = deps;
   const cache = deps.cache ?? offAnswers();
   const index = await patientIndexDefinition({ config, logger, db, progress: deps.progress });
-  const domains = await Promise.all((Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]).map(async (name) => [name, await domainSubgraphDefinition(name, { config, logger, db, cache })] as const));
+  const domains = await Promise.all((Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]).map(async (name) => [name, await domainSubgraphDefinition(name, { config, logger, db, cache, metrics: deps.metrics })] as const));
   return {
     subgraphs: {
       'patient-index': { local: inProcessSubgraph(index, logger) },
@@ -82,21 +100,24 @@ if (require.main === module) {
   void (async () => {
     const cluster = (await import('node:cluster')).default;
     const { loadConfig } = await import('../lib/config');
-    const instances = loadConfig().gatewayInstances;
+    const { gatewayInstances: instances, gatewayHeapMb, host, opsPort } = loadConfig();
     if (cluster.isPrimary && instances > 1) {
       const { superviseWorkers } = await import('./workers');
-      superviseWorkers('gateway', instances);
+      superviseWorkers('gateway', instances, { heapMb: gatewayHeapMb, ...(opsPort !== undefined ? { ops: { host, port: opsPort } } : {}) });
       return;
     }
     const { runService, requireSharedDatabase, requireSubgraphSecret } = await import('./run');
     const { openDb } = await import('../lib/db');
     const { openAnswerCacheFor } = await import('./answer-cache');
-    runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger, say }) => {
+    runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger, say, tracer }) => {
       const inProcess = config.gatewaySubgraphs === 'in-process';
       if (!inProcess) requireSubgraphSecret(process.env, 'the gateway');
       const db = await openDb({ url: requireSharedDatabase(config, 'the gateway'), schema: config.dbSchema, settings: config.db, service: 'gateway', logger });
       const cache = inProcess ? await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say }) : undefined;
-      const gateway = await startGatewayService({ config, logger, db, cache, progress: say });
+      const metrics = new Metrics({ service: 'gateway', processMetrics: true });
+      // One of GATEWAY_INSTANCES: the primary sums the workers' metrics on OPS_PORT (ops/cluster-metrics.ts).
+      offerToCluster(metrics.registry);
+      const gateway = await startGatewayService({ config, logger, db, cache, progress: say, metrics, tracer });
       return {
         describe: [`gateway: ${gateway.url}${inProcess ? ' (subgraphs in process)' : ''}`],
         stop: async () => {

@@ -2,6 +2,7 @@
  * The patient-index subgraph as a service: `npm run subgraph -- patient-index` (its own process,
  * on PostgreSQL), or started in process by services/stack.ts.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { AccessLog } from '../consent/access-log';
 import { RefusalRegister } from '../consent/refusal-register';
 import type { Config } from '../lib/config';
@@ -12,6 +13,8 @@ import { RecordLocator } from '../locator/record-locator';
 import { patientIndexSubgraph, type PatientIndexContext } from '../subgraphs/patient-index';
 import { Registry } from '../subgraphs/patient-index/registry';
 import { serveSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/serve';
+import { databaseCheck } from '../ops/checks';
+import type { Metrics } from '../ops/metrics';
 
 export interface PatientIndexServiceDeps {
   config: Config;
@@ -21,6 +24,10 @@ export interface PatientIndexServiceDeps {
   port?: number;
   /** Told about the registry import ("registry: 60 insured people"). */
   progress?: (line: string) => void;
+  /** The process's metrics (ops/metrics.ts); the subgraph's own when not given. */
+  metrics?: Metrics;
+  /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on. */
+  tracer?: Tracer;
 }
 
 /** The patient index's definition on its stores (migrated, the registry file imported when it changed). */
@@ -47,5 +54,13 @@ export async function patientIndexDefinition(deps: Omit<PatientIndexServiceDeps,
 /** The patient index served over HTTP, for the gateway to call with signed requests. */
 export async function startPatientIndexService(deps: PatientIndexServiceDeps): Promise<RunningSubgraph> {
   const { config, logger } = deps;
-  return serveSubgraph(await patientIndexDefinition(deps), { host: config.host, port: deps.port ?? config.subgraphPorts['patient-index'], internalSecret: config.internalSecret, logger });
+  return serveSubgraph(await patientIndexDefinition(deps), {
+    host: config.host,
+    port: deps.port ?? config.subgraphPorts['patient-index'],
+    internalSecret: config.internalSecret,
+    logger,
+    metrics: deps.metrics,
+    readiness: [databaseCheck(deps.db)],
+    tracer: deps.tracer,
+  });
 }

@@ -11,12 +11,15 @@ import type { Logger } from '../lib/logger';
 import { XrefStore } from '../locator/cross-reference';
 import { RecordLocator } from '../locator/record-locator';
 import { RosterReads } from '../locator/roster-reads';
+import type { Metrics } from '../ops/metrics';
 
 export interface RosterReaderDeps {
   config: Config;
   logger: Logger;
   db: Db;
   invalidation?: AnswerInvalidation;
+  /** The process's metrics (ops/metrics.ts): reads by outcome, and how fresh each source's last read is. */
+  metrics?: Metrics;
 }
 
 export interface RunningRosterReader {
@@ -35,7 +38,8 @@ export async function createRosterReader(deps: RosterReaderDeps): Promise<Runnin
   await locator.migrate();
   await xref.migrate();
   const rosters = createRosterSources(config.sources, { logger });
-  const reads = new RosterReads({ rosters, locator, xref, invalidation: deps.invalidation, logger, defaultIntervalMs: config.locator.rosterIntervalMs, defaultTimeoutMs: config.sourceTimeoutMs, concurrency: config.locator.rosterConcurrency });
+  const onRead = deps.metrics && readsInto(deps.metrics);
+  const reads = new RosterReads({ rosters, locator, xref, invalidation: deps.invalidation, logger, defaultIntervalMs: config.locator.rosterIntervalMs, defaultTimeoutMs: config.sourceTimeoutMs, concurrency: config.locator.rosterConcurrency, onRead });
   return {
     sources: rosters.length,
     readAllOnce: async () => {
@@ -46,20 +50,37 @@ export async function createRosterReader(deps: RosterReaderDeps): Promise<Runnin
   };
 }
 
+/** Counts each read, and keeps when each source was last read well for the freshness gauge. */
+function readsInto(metrics: Metrics): (sourceId: string, ok: boolean, startedAt: Date) => void {
+  const lastRead = new Map<string, Date>();
+  metrics.watchRosterFreshness(() => lastRead);
+  return (sourceId, ok, startedAt) => {
+    metrics.rosterRead(sourceId, ok);
+    // The read's start: what it saw is at least that fresh.
+    if (ok) lastRead.set(sourceId, startedAt);
+  };
+}
+
 /** `npm run roster-reader`. */
 if (require.main === module) {
   void (async () => {
     const { runService, requireSharedDatabase } = await import('./run');
     const { openDb } = await import('../lib/db');
     const { openAnswerCacheFor } = await import('./answer-cache');
+    const { Metrics } = await import('../ops/metrics');
+    const { databaseCheck, redisCheck } = await import('../ops/checks');
+    const { startOpsListener } = await import('./ops-listener');
     runService('roster reader', async ({ config, logger, say }) => {
       const db = await openDb({ url: requireSharedDatabase(config, 'the roster reader'), schema: config.dbSchema, settings: config.db, service: 'roster-reader', logger });
       const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
-      const reader = await createRosterReader({ config, logger, db, invalidation: cache });
+      const metrics = new Metrics({ service: 'roster-reader', processMetrics: true });
+      const reader = await createRosterReader({ config, logger, db, invalidation: cache, metrics });
       reader.start();
+      const ops = await startOpsListener(config, { metrics, checks: [databaseCheck(db), ...(cache.kind === 'redis' ? [redisCheck(cache)] : [])], say });
       return {
         describe: [`reading ${reader.sources} source roster(s) every ${config.locator.rosterIntervalMs / 1000} s unless a source says otherwise`],
         stop: async () => {
+          await ops.stop();
           await reader.stop();
           await cache.close();
           await db.close();

@@ -1,5 +1,7 @@
 import { loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
+import type { Tracing } from '../ops/tracing';
+import type { Tracer } from '@opentelemetry/api';
 
 /** A service as its entry point sees it once started. */
 export interface RunningService {
@@ -14,16 +16,22 @@ export interface RunningService {
  * line for each part, and on SIGTERM or SIGINT stops it (in-flight work first) and exits.
  * A second signal exits at once. Progress goes to stderr; logs are pino JSON on stdout.
  */
-export function runService(name: string, start: (context: { config: Config; logger: Logger; say(line: string): void }) => Promise<RunningService>): void {
+export function runService(name: string, start: (context: { config: Config; logger: Logger; say(line: string): void; tracer?: Tracer }) => Promise<RunningService>): void {
   const say = (line: string) => process.stderr.write(`[${name}] ${line}\n`);
   let running: RunningService | undefined;
+  let tracing: Tracing | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) process.exit(code || 1);
     stopping = true;
+    // Stopping starts first (listeners close at once, synchronously), then it is said: whoever
+    // reads "stopping" and connects finds the port closed (test/shutdown/).
+    const stopped = (async () => running?.stop())();
     say('stopping…');
     try {
-      await running?.stop();
+      await stopped;
+      // The spans of the last requests are exported before the process exits.
+      await tracing?.shutdown();
       say('stopped');
     } catch (error) {
       say(`stop failed: ${(error as Error).name}`);
@@ -37,7 +45,9 @@ export function runService(name: string, start: (context: { config: Config; logg
     try {
       const config = loadConfig();
       const logger = createLogger(config.logLevel).child({ service: name });
-      running = await start({ config, logger, say });
+      // Off by default: the SDK is not even loaded (ops/tracing.ts).
+      tracing = config.tracing.exporter === 'none' ? undefined : (await import('../ops/tracing')).startTracing(config.tracing, `qhr-${name.replace(/\s+\d+$/, '').replace(/\s+/g, '-')}`);
+      running = await start({ config, logger, say, tracer: tracing?.tracer });
       for (const line of running.describe) say(line);
     } catch (error) {
       say(`could not start: ${(error as Error).message}`);

@@ -17,6 +17,8 @@ import { startGatewayService } from './gateway';
 import { startLabListeners } from './lab-listener';
 import { startPatientIndexService } from './patient-index';
 import { createRosterReader } from './roster-reader';
+import { Metrics } from '../ops/metrics';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface StackOptions {
   config: Config;
@@ -25,6 +27,10 @@ export interface StackOptions {
   dbSchema?: string;
   /** Told each step as it happens ("lab listener: port 4130"). */
   progress?: (line: string) => void;
+  /** The process's metrics, shared by every service in it (ops/metrics.ts); a registry of the stack's own when not given. */
+  metrics?: Metrics;
+  /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on: every service of the stack reports to it. */
+  tracer?: Tracer;
 }
 
 export interface Stack {
@@ -44,6 +50,7 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { config, logger } = options;
   const progress = options.progress ?? (() => undefined);
+  const metrics = options.metrics ?? new Metrics({ service: 'stack' });
   const stops: { what: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (const { what, stop } of stops.reverse()) {
@@ -64,12 +71,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const cache = await openAnswerCacheFor(config, logger, { oneProcess: true, prefix: dbSchema ? `${dbSchema}:` : '', say: progress });
     stops.push({ what: 'answer cache', stop: () => cache.close() });
 
-    const labs = await startLabListeners({ config, logger, db: ingestionDb, invalidation: cache, progress });
+    const labs = await startLabListeners({ config, logger, db: ingestionDb, invalidation: cache, progress, metrics, tracer: options.tracer });
     stops.push({ what: 'lab listeners', stop: labs.stop });
 
     // The first roster reads finish before the subgraphs take their first coverage snapshot, so the
     // first view already asks only the sources that hold the person.
-    const rosters = await createRosterReader({ config, logger, db, invalidation: cache });
+    const rosters = await createRosterReader({ config, logger, db, invalidation: cache, metrics });
     await rosters.readAllOnce();
     rosters.start();
     stops.push({ what: 'roster reads', stop: rosters.stop });
@@ -79,12 +86,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let subgraphUrls: Record<SubgraphName, string> | undefined;
     if (config.gatewaySubgraphs === 'remote') {
       const urls = {} as Record<SubgraphName, string>;
-      const index = await startPatientIndexService({ config, logger, db, progress });
+      const index = await startPatientIndexService({ config, logger, db, progress, metrics, tracer: options.tracer });
       stops.push({ what: 'subgraph patient-index', stop: index.stop });
       urls['patient-index'] = index.url;
       progress(`subgraph patient-index: ${index.url}`);
       for (const name of Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]) {
-        const subgraph = await startDomainSubgraphService(name, { config, logger, db, cache });
+        const subgraph = await startDomainSubgraphService(name, { config, logger, db, cache, metrics, tracer: options.tracer });
         stops.push({ what: `subgraph ${name}`, stop: subgraph.stop });
         urls[name] = subgraph.url;
         progress(`subgraph ${name}: ${subgraph.url}`);
@@ -93,7 +100,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       subgraphUrls = urls;
     }
 
-    const gateway = await startGatewayService({ config, logger, db, subgraphUrls, cache, progress });
+    const gateway = await startGatewayService({ config, logger, db, subgraphUrls, cache, progress, metrics, readiness: labs.checks, tracer: options.tracer });
     stops.push({ what: 'gateway', stop: gateway.stop });
     progress(`gateway: ${gateway.url}${config.gatewaySubgraphs === 'in-process' ? ' (subgraphs in process)' : ''}`);
     const xref = new XrefStore(db);

@@ -10,6 +10,7 @@ import { openAnswerCacheFor } from './answer-cache';
 import { startDomainSubgraphService, type DomainSubgraphName } from './domain-subgraph';
 import { startPatientIndexService } from './patient-index';
 import { requireSharedDatabase, requireSubgraphSecret, runService } from './run';
+import { Metrics } from '../ops/metrics';
 
 const name = process.argv[2] as SubgraphName;
 if (!SUBGRAPH_NAMES.includes(name)) {
@@ -17,15 +18,16 @@ if (!SUBGRAPH_NAMES.includes(name)) {
   process.exit(2);
 }
 
-runService(`subgraph ${name}`, async ({ config, logger, say }) => {
+runService(`subgraph ${name}`, async ({ config, logger, say, tracer }) => {
   requireSubgraphSecret(process.env, `the ${name} subgraph`);
   const db = await openDb({ url: requireSharedDatabase(config, `the ${name} subgraph`), schema: config.dbSchema, settings: config.db, service: name, logger });
+  const metrics = new Metrics({ service: name, processMetrics: true });
   if (name === 'patient-index') {
-    const index = await startPatientIndexService({ config, logger, db, progress: say });
+    const index = await startPatientIndexService({ config, logger, db, progress: say, metrics, tracer });
     return { describe: [`subgraph ${name}: ${index.url}`], stop: () => index.stop().then(() => db.close()) };
   }
   const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
-  const subgraph = await startDomainSubgraphService(name as DomainSubgraphName, { config, logger, db, cache });
+  const subgraph = await startDomainSubgraphService(name as DomainSubgraphName, { config, logger, db, cache, metrics, tracer });
   return {
     describe: [`subgraph ${name}: ${subgraph.url}`],
     stop: async () => {

@@ -1,3 +1,4 @@
+import { isBrokenCircuitError, isTaskCancelledError } from 'cockatiel';
 import type { PatientRef, RecordSource } from '../adapters/port';
 import type { Logger } from '../lib/logger';
 import type { Domain } from '../lib/sources';
@@ -46,6 +47,15 @@ export interface AskDeps {
   cache: Pick<AnswerCache, 'read' | 'write'>;
   /** How long a source's answers may be served from the cache (0: never). */
   cacheTtlMsOf(source: RecordSource['source']): number;
+  /** Told how each source call and cache read went (ops/metrics.ts): ids and counts, never who. */
+  observer?: SourceObserver;
+}
+
+/** What askSources reports as it goes, for the service's metrics. */
+export interface SourceObserver {
+  /** One call to a source: `failure` undefined when it answered. */
+  sourceAnswered(sourceId: string, kind: RecordKind, failure: string | undefined, seconds: number): void;
+  cacheRead(kind: RecordKind, hits: number, misses: number): void;
 }
 
 /** Who to ask one source about, and why each of them. */
@@ -124,6 +134,7 @@ export async function askSources<K extends RecordKind>(sources: readonly RecordS
       if (cached) {
         for (const [nam, list] of cached.hits) keep(nam, list);
         report([...cached.hits.keys()], 'OK', false, (nam) => new Date(cached.answeredAt.get(nam)!).toISOString());
+        deps.observer?.cacheRead(source.kind, cached.hits.size, cached.misses.length);
       }
       const misses = cached ? new Set(cached.misses) : undefined;
       const asked = misses ? patients.filter((p) => misses.has(p.nam)) : patients;
@@ -132,16 +143,20 @@ export async function askSources<K extends RecordKind>(sources: readonly RecordS
       const nams = asked.map((p) => p.nam);
       try {
         const found = (await deps.guards.policyFor(source.source).execute(({ signal }) => source.fetch({ patients: asked, since, signal }))) as Map<string, RecordsByKind[K][]>;
+        const ms = performance.now() - started;
         const now = new Date().toISOString();
         for (const [nam, list] of found) keep(nam, list);
         report(nams, 'OK', true, () => now);
+        deps.observer?.sourceAnswered(source.source.id, source.kind, undefined, ms / 1000);
         // After the view's own work (sealing the answer is not free), and not awaited: the cache never throws.
         if (cached) setImmediate(() => void deps.cache.write(key, new Map(nams.map((nam) => [nam, found.get(nam) ?? []])), cached.guard, ttl));
-        deps.logger.debug({ source: source.source.id, kind: source.kind, people: asked.length, ms: Math.round(performance.now() - started) }, 'source answered');
+        deps.logger.debug({ source: source.source.id, kind: source.kind, people: asked.length, ms: Math.round(ms) }, 'source answered');
       } catch (error) {
         const failure = failureOf(error);
+        const ms = performance.now() - started;
         report(nams, 'UNAVAILABLE', failure !== 'circuit-open');
-        deps.logger.warn({ source: source.source.id, kind: source.kind, people: asked.length, ms: Math.round(performance.now() - started), failure }, 'source unavailable');
+        deps.observer?.sourceAnswered(source.source.id, source.kind, failure, ms / 1000);
+        deps.logger.warn({ source: source.source.id, kind: source.kind, people: asked.length, ms: Math.round(ms), failure }, 'source unavailable');
       }
     }),
   );
@@ -152,8 +167,8 @@ export async function askSources<K extends RecordKind>(sources: readonly RecordS
 function failureOf(error: unknown): string {
   const failure = (error as { failure?: string }).failure;
   if (failure) return failure;
-  const name = (error as Error)?.name ?? 'Error';
-  if (name === 'TaskCancelledError') return 'timeout';
-  if (name === 'BrokenCircuitError') return 'circuit-open';
-  return name;
+  // cockatiel's errors are named "Error": recognised by its own predicates, not by name.
+  if (isTaskCancelledError(error)) return 'timeout';
+  if (isBrokenCircuitError(error)) return 'circuit-open';
+  return (error as Error)?.name ?? 'Error';
 }

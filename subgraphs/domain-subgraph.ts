@@ -33,6 +33,7 @@ export interface DomainSubgraphOptions {
   coverage: AskDeps['coverage'];
   cache: AskDeps['cache'];
   cacheTtlMsOf: AskDeps['cacheTtlMsOf'];
+  observer?: AskDeps['observer'];
 }
 
 /**
@@ -77,7 +78,7 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
         ...base,
         reports,
         partialErrors: [],
-        records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, coverage: options.coverage, cache: options.cache, cacheTtlMsOf: options.cacheTtlMsOf, logger: base.logger }, (r) => reports.push(...r)),
+        records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, coverage: options.coverage, cache: options.cache, cacheTtlMsOf: options.cacheTtlMsOf, observer: options.observer, logger: base.logger }, (r) => reports.push(...r)),
       };
     },
     finish: finishWithReports,

@@ -9,18 +9,30 @@ import type { SourceConfig } from '../lib/sources';
 export class SourceGuards {
   private readonly policies = new Map<string, IPolicy>();
 
-  constructor(private readonly options: { timeoutMs: number; failuresBeforeOpen?: number; halfOpenAfterMs?: number }) {}
+  constructor(
+    private readonly options: {
+      timeoutMs: number;
+      failuresBeforeOpen?: number;
+      halfOpenAfterMs?: number;
+      /** Told when a source's circuit opens (its requests fail at once) and closes again (ops/metrics.ts). */
+      onCircuit?: (sourceId: string, open: boolean) => void;
+    },
+  ) {}
 
   policyFor(source: SourceConfig): IPolicy {
     let policy = this.policies.get(source.id);
     if (!policy) {
-      policy = wrap(
-        circuitBreaker(handleAll, {
-          halfOpenAfter: this.options.halfOpenAfterMs ?? 10_000,
-          breaker: new ConsecutiveBreaker(this.options.failuresBeforeOpen ?? 5),
-        }),
-        timeout(source.timeoutMs ?? this.options.timeoutMs, TimeoutStrategy.Aggressive),
-      );
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: this.options.halfOpenAfterMs ?? 10_000,
+        breaker: new ConsecutiveBreaker(this.options.failuresBeforeOpen ?? 5),
+      });
+      const onCircuit = this.options.onCircuit;
+      if (onCircuit) {
+        // Half-open lets one trial request through; the circuit counts as open until it succeeds.
+        breaker.onBreak(() => onCircuit(source.id, true));
+        breaker.onReset(() => onCircuit(source.id, false));
+      }
+      policy = wrap(breaker, timeout(source.timeoutMs ?? this.options.timeoutMs, TimeoutStrategy.Aggressive));
       this.policies.set(source.id, policy);
     }
     return policy;

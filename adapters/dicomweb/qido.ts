@@ -81,13 +81,15 @@ export async function searchStudiesOfPatient(
   since: string | undefined,
   signal: AbortSignal,
   options: QidoOptions = QIDO_DEFAULTS,
+  /** The source's id, named on each request's span (adapters/http.ts). */
+  sourceId?: string,
 ): Promise<DicomJsonDataset[]> {
   const seen = new Set<string>();
   const kept: DicomJsonDataset[] = [];
   let offset = 0;
   for (let page = 1; page <= options.maxPages; page++) {
     const url = studySearchUrl(base, patientId, { since, limit: options.pageSize, offset });
-    const datasets = datasetsOf(await fetchJson({ url, accept: DICOM_JSON, signal }));
+    const datasets = datasetsOf(await fetchJson({ url, accept: DICOM_JSON, signal, sourceId }));
     let added = 0;
     for (const dataset of datasets) {
       const uid = firstString(dataset, StudyTag.StudyInstanceUID);
@@ -122,7 +124,7 @@ export async function searchImagingStudies(
   }
   const people = [...asked];
   const answers = await mapWithConcurrency(people, options.concurrency, query.signal, ([, patientId], signal) =>
-    searchStudiesOfPatient(base, patientId, query.since, signal, options),
+    searchStudiesOfPatient(base, patientId, query.since, signal, options, source.id),
   );
   const result = new Map<string, ImagingStudyRecord[]>();
   answers.forEach((datasets, index) => {

@@ -106,7 +106,7 @@ export function createDicomwebRoster(source: SourceConfig, overrides: Partial<Qi
       let offset = 0;
       for (let page = 1; ; page++) {
         const url = rosterSearchUrl(base, { since, limit: options.pageSize, offset });
-        const answer = await fetchJsonAnswer({ url, accept: DICOM_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs });
+        const answer = await fetchJsonAnswer({ url, accept: DICOM_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: source.id });
         cursor ??= serverStartOf({ date: answer.date }, startedAt, options.clockMarginMs).minus({ milliseconds: options.overlapMs }).setZone(source.timeZone).toISODate()!;
         const datasets = datasetsOf(answer.body);
         const read = rosterEntriesOfStudies(datasets, source);

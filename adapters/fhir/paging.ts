@@ -19,6 +19,8 @@ export interface SearchsetRequest {
   /** Each page's request alone may take this long. */
   requestTimeoutMs?: number;
   maxPages?: number;
+  /** The source's id, named on each page's span (adapters/http.ts). */
+  sourceId?: string;
 }
 
 export interface Searchset {
@@ -49,7 +51,7 @@ export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (p
   const maxPages = request.maxPages ?? MAX_PAGES;
   const origin = new URL(request.url).origin;
   const seen = new Set<string>();
-  let answer = await fetchJsonAnswer({ url: request.url, method: 'POST', form: request.form, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs });
+  let answer = await fetchJsonAnswer({ url: request.url, method: 'POST', form: request.form, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId });
   for (let pages = 1; ; pages++) {
     const page = readSearchsetPage(answer.body, request.resourceType);
     await onPage({ ...page, lastUpdated: lastUpdatedOf(answer.body), date: answer.date });
@@ -58,7 +60,7 @@ export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (p
     const next = nextUrl(page.next, request.url, origin, request.resourceType);
     if (seen.has(next)) throw new SourceError('malformed', `${request.resourceType} search links back to a page already read`);
     seen.add(next);
-    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs });
+    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId });
   }
 }
 

@@ -104,7 +104,7 @@ export function createFhirRoster(source: SourceConfig, overrides: Partial<FhirRo
       let people = 0;
       let skipped = 0;
       const form = rosterSearchForm(source, since, options.pageSize);
-      const pages = await forEachSearchsetPage({ url, resourceType: 'Patient', form, signal: request.signal, requestTimeoutMs: request.requestTimeoutMs, maxPages: options.maxPages }, async (page) => {
+      const pages = await forEachSearchsetPage({ url, resourceType: 'Patient', form, signal: request.signal, requestTimeoutMs: request.requestTimeoutMs, maxPages: options.maxPages, sourceId: source.id }, async (page) => {
         cursor ??= serverStartOf({ stated: page.lastUpdated, date: page.date }, startedAt, options.clockMarginMs).toISO()!;
         const { entries, skipped: without } = rosterEntriesOf(page.matches, source);
         skipped += without;

@@ -35,6 +35,7 @@ export async function searchForPatients<R extends Resource>(
     resourceType: search.resourceType,
     form,
     signal: query.signal,
+    sourceId: source.id,
   });
   const namOf = criteria.resolver(included);
   // Offset paging over data that changes between pages can repeat a resource; count it once.

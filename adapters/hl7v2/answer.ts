@@ -22,6 +22,8 @@ export interface AnswerContext {
   /** Gives MR-only messages the NAM the cross-reference already knows for their MR. */
   xref: Pick<CrossReference, 'namFor'>;
   logger: Logger;
+  /** Told the ACK code of every answer (ops/metrics.ts counts them by source and code). */
+  onAck?: (sourceId: string, ackCode: string) => void;
 }
 
 /** The ACK payload (to be framed) for one complete block, in the block's own character set. */
@@ -77,7 +79,8 @@ async function handle(text: string, context: AnswerContext): Promise<Hl7Message>
 }
 
 /** Logs the outcome (never content) and builds the ACK. */
-function reply(message: Hl7Message | undefined, outcome: AckOutcome, { source, logger }: AnswerContext, fields: Record<string, unknown> = {}): Hl7Message {
+function reply(message: Hl7Message | undefined, outcome: AckOutcome, { source, logger, onAck }: AnswerContext, fields: Record<string, unknown> = {}): Hl7Message {
+  onAck?.(source.id, outcome.ackCode);
   const controlId = message?.header.getField(10)?.toString();
   const level = outcome.ackCode === 'AA' ? 'info' : 'warn';
   logger[level](

@@ -1,5 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import type { Span, Tracer } from '@opentelemetry/api';
+import { inSpan, SpanKind } from '../../ops/spans';
 import { answerFrame, answerOversize, type AnswerContext } from './answer';
 import { DEFAULT_MAX_FRAME_BYTES } from './mllp';
 import { serveMllpConnection, type ConnectionLimits, type MllpConnection } from './mllp-connection';
@@ -11,6 +13,8 @@ export interface MllpReceiverOptions extends AnswerContext, Partial<ListenerLimi
   host?: string;
   /** Overrides source.port (0: any free port, for tests). */
   port?: number;
+  /** OpenTelemetry tracer (ops/tracing.ts) when tracing is on: a span per message, with its ACK code. */
+  tracer?: Tracer;
 }
 
 /** lib/config.ts `mllp`, field for field (MLLP_* variables). */
@@ -24,6 +28,8 @@ const DEFAULT_LIMITS: ListenerLimits = { idleTimeoutMs: 120_000, maxConnections:
 
 export interface MllpReceiver {
   port: number;
+  /** Whether it still accepts connections (readiness probes). */
+  readonly listening: boolean;
   /**
    * Graceful shutdown (SIGTERM): stops accepting; each connection answers (stores and
    * acknowledges) the messages it has received, abandons one still arriving, then closes.
@@ -47,7 +53,7 @@ export async function startMllpReceiver(options: MllpReceiverOptions): Promise<M
   // Handshakes come from sockets we hand over (tls.Server 'connection'), after our own checks.
   const tlsServer = source.tls ? tls.createServer({ ...readTlsServerOptions(source), handshakeTimeout: limits.idleTimeoutMs || DEFAULT_LIMITS.idleTimeoutMs }) : undefined;
   const answers = {
-    frame: (payload: Buffer) => answerFrame(payload, options),
+    frame: (payload: Buffer) => (options.tracer ? tracedAnswer(options.tracer, payload, options) : answerFrame(payload, options)),
     oversize: (header: Buffer) => answerOversize(header, limits.maxFrameBytes, options),
   };
   const connections = new Set<MllpConnection>();
@@ -95,6 +101,9 @@ export async function startMllpReceiver(options: MllpReceiverOptions): Promise<M
   server.on('error', (error: NodeJS.ErrnoException) => logger.error({ source: source.id, code: error.code }, 'mllp listener error'));
   return {
     port: (server.address() as net.AddressInfo).port,
+    get listening() {
+      return server.listening && !stopping;
+    },
     async close() {
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -108,4 +117,21 @@ export async function startMllpReceiver(options: MllpReceiverOptions): Promise<M
 function limitsOf(options: Partial<ListenerLimits>): ListenerLimits {
   const pick = (key: keyof ListenerLimits) => options[key] ?? DEFAULT_LIMITS[key];
   return { idleTimeoutMs: pick('idleTimeoutMs'), maxConnections: pick('maxConnections'), maxFrameBytes: pick('maxFrameBytes'), frameTimeoutMs: pick('frameTimeoutMs') };
+}
+
+/**
+ * One message answered inside a span of its own (issue #10 §3): the source id and the ACK code
+ * (MSA-1: AA, AE, AR) only, never MSH-10 or anything of PID. A lab pushes on its own schedule, so
+ * the span starts a trace of its own.
+ */
+function tracedAnswer(tracer: Tracer, payload: Buffer, context: AnswerContext): Promise<Buffer> {
+  const answer = (span?: Span) =>
+    answerFrame(payload, {
+      ...context,
+      onAck: (sourceId, ackCode) => {
+        span?.setAttribute('hl7.ack_code', ackCode);
+        context.onAck?.(sourceId, ackCode);
+      },
+    });
+  return inSpan(tracer, 'hl7v2 message', { 'qhr.source_id': context.source.id }, answer, { kind: SpanKind.SERVER });
 }

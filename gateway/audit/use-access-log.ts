@@ -1,4 +1,6 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { AccessEntryInput, AccessLog } from '../../consent/access-log';
+import { inSpan } from '../../ops/spans';
 import { accessLogUnavailable } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Domain } from '../../lib/sources';
@@ -23,20 +25,21 @@ const pending = new WeakMap<PlanRequest, Promise<void>>();
  * logged here, where every request passes. A request that reads a log waits for its entries before
  * the plan runs, so the log it reads always ends with this very reading (never sometimes).
  */
-export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: Logger }): ExecutionPlugin {
-  const failed = (error: unknown) =>
-    options.logger.error({ failure: (error as Error).name, code: (error as { sqlState?: string }).sqlState }, 'access log write failed; response withheld');
+export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: Logger; tracer?: Tracer }): ExecutionPlugin {
+  const failed = (request: PlanRequest, error: unknown) =>
+    (request.context.logger ?? options.logger).error({ failure: (error as Error).name, code: (error as { sqlState?: string }).sqlState }, 'access log write failed; response withheld');
   return {
     async beforePlan(request) {
       const logReads = logReadEntries(request);
       const entries = [...recordEntries(request), ...logReads];
       if (entries.length === 0) return;
-      const written = options.log.append(entries);
+      // A span of its own (issue #10 §3): how long the write took, beside the sources it overlaps.
+      const written = inSpan(options.tracer, 'access-log write', { 'qhr.entries': entries.length }, () => options.log.append(entries));
       if (logReads.length > 0) {
         try {
           await written;
         } catch (error) {
-          failed(error);
+          failed(request, error);
           request.rejected = [accessLogUnavailable()];
         }
         return;
@@ -52,7 +55,7 @@ export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: 
         await written;
         return result;
       } catch (error) {
-        failed(error);
+        failed(request, error);
         return { data: null, errors: [accessLogUnavailable()] };
       }
     },
@@ -85,7 +88,7 @@ function logReadEntries(request: PlanRequest): AccessEntryInput[] {
 }
 
 function entryFor(request: PlanRequest, nam: string, what: { kind: 'RECORD' | 'ACCESS_LOG'; domains: Domain[]; granted: boolean }): AccessEntryInput {
-  const { provider, decidedAt } = request.context;
+  const { provider, decidedAt, requestId } = request.context;
   return {
     kind: what.kind,
     nam,
@@ -95,5 +98,7 @@ function entryFor(request: PlanRequest, nam: string, what: { kind: 'RECORD' | 'A
     domains: what.domains,
     outcome: what.granted ? 'GRANTED' : 'DENIED',
     ...(decidedAt ? { at: decidedAt } : {}),
+    // Ties the entry to the request's log lines and trace (issue #10 §6); linked from format v4 on.
+    ...(requestId ? { requestId } : {}),
   };
 }

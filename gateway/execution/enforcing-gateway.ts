@@ -1,8 +1,10 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
+import type { Tracer } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
 import { Kind, print, type DocumentNode, type ExecutionResult, type FieldNode, type GraphQLError, type OperationDefinitionNode } from 'graphql';
 import { collectFields } from 'graphql/execution/collectFields';
+import { inSpan } from '../../ops/spans';
 import type { GatewayContext } from '../context';
 import { fragmentsOf, type OperationView } from '../operation-view';
 
@@ -37,6 +39,8 @@ export class EnforcingGateway implements GatewayInterface {
   constructor(
     private readonly inner: ApolloGateway,
     private readonly plugins: ExecutionPlugin[],
+    /** When tracing is on: the plan runs in a span of its own, between consent and the access log's wait. */
+    private readonly tracer?: Tracer,
   ) {}
 
   onSchemaLoadOrUpdate(callback: Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0]) {
@@ -65,7 +69,7 @@ export class EnforcingGateway implements GatewayInterface {
       await plugin.beforePlan?.(request);
       if (request.rejected) return { errors: request.rejected };
     }
-    let result: ExecutionResult = await this.runPlan(requestContext, request, executor);
+    let result: ExecutionResult = await inSpan(this.tracer, 'query plan', { 'qhr.root_fields_withheld': request.skipped.size }, () => this.runPlan(requestContext, request, executor));
     for (const plugin of this.plugins) if (plugin.afterPlan) result = await plugin.afterPlan(request, result);
     return result as GatewayExecutionResult;
   }

@@ -48,7 +48,8 @@ export function consentResolvers(deps: { register: Pick<RefusalRegister, 'record
         if (!mayReadAccessLog(actorOf(context), args.nam)) throw forbidden('The access log is for the person themself and privacy officers.');
         const entries = await deps.accessLog.forPerson(args.nam, args.since ?? undefined);
         // kind tells a reading of this log (the person's own, a privacy officer's) from a consultation of the record (issue #8 §5).
-        return entries.map(({ at, kind, providerId, role, facility, domains, outcome }) => ({ at, kind, providerId, role, facility: facility ?? null, domains, outcome }));
+        // requestId ties an entry to the request's logs and trace (issue #10 §6).
+        return entries.map(({ at, kind, providerId, role, facility, domains, outcome, requestId }) => ({ at, kind, providerId, role, facility: facility ?? null, domains, outcome, requestId: requestId ?? null }));
       },
     },
     Mutation: { recordRefusal: change('REFUSED'), withdrawRefusal: change('ACTIVE') },

@@ -97,7 +97,7 @@ test('the log chains each entry to the one before', async () => {
   expect(rows[0].prev_hash).toBe(GENESIS_HASH);
   expect(rows[1].prev_hash).toBe(rows[0].hash);
   expect(rows[2].prev_hash).toBe(rows[1].hash);
-  for (const row of rows) expect(entryHash(row, 'v3', LINK_KEY)).toBe(row.hash);
+  for (const row of rows) expect(entryHash(row, 'v4', LINK_KEY)).toBe(row.hash);
   expect(new Set(rows.map((row) => row.hash)).size).toBe(3);
   expect(await log.verify()).toMatchObject({ ...INTACT, entries: 3, chains: 1 });
 });
@@ -123,7 +123,7 @@ test('an altered entry given a fresh link breaks the link of the next one', asyn
   await appendMany(log, 4);
   const { rows } = await db.query<Parameters<typeof entryHash>[0]>(`SELECT * FROM access_log WHERE seq = 2`);
   const forged = { ...rows[0], provider_id: 'md-someone-else' };
-  await asOwner(db, `UPDATE access_log SET provider_id = $1, hash = $2 WHERE seq = 2`, [forged.provider_id, entryHash(forged, 'v3', LINK_KEY)]);
+  await asOwner(db, `UPDATE access_log SET provider_id = $1, hash = $2 WHERE seq = 2`, [forged.provider_id, entryHash(forged, 'v4', LINK_KEY)]);
   expect(await log.verify()).toMatchObject({ ok: false, entries: 2, problems: [{ kind: 'broken-link', seq: 3, reason: 'link to the previous entry broken' }] });
 });
 
@@ -301,7 +301,7 @@ test('after a write whose outcome was lost, the chain goes on from what the data
   expect(await log.verify()).toMatchObject({ ...INTACT, entries: 3, chains: 1 });
 });
 
-test('chains written by earlier versions keep verifying as they were written: the single v1 chain "legacy", v2 chains, beside the new v3 ones', async () => {
+test('chains written by earlier versions keep verifying as they were written: the single v1 chain "legacy", v2 and v3 chains, beside the new v4 ones', async () => {
   const db = await openTestDb('access_log_legacy');
   opened.push(db);
   await db.query(`CREATE TABLE access_log (seq bigint PRIMARY KEY CHECK (seq > 0), at timestamptz NOT NULL, nam text NOT NULL, provider_id text NOT NULL,
@@ -316,11 +316,15 @@ test('chains written by earlier versions keep verifying as they were written: th
   await log.migrate();
   // A gateway of the previous version (plain sha256 links, chain name included) wrote a chain of its own.
   await new AccessLogWriter(db, 'gateway-before-v3', 'v2').append([entry({ providerId: 'md-v2' }), entry({ providerId: 'md-v2', nam: GAGNON })]);
-  await log.append([entry()]);
-  expect(await log.verify()).toMatchObject({ ...INTACT, entries: 5, chains: 3 });
-  expect((await log.forPerson(TREMBLAY)).map((e) => e.providerId).sort()).toEqual(['md-1001', 'md-old', 'md-old', 'md-v2']);
+  // One of the version before request ids (keyed links, no request id: it keeps none even when given one).
+  await new AccessLogWriter(db, 'gateway-before-v4', 'v3', LINK_KEY).append([entry({ providerId: 'md-v3', requestId: 'req-before-v4' })]);
+  await log.append([entry({ requestId: 'req-now-0001' })]);
+  expect(await log.verify()).toMatchObject({ ...INTACT, entries: 6, chains: 4 });
+  const entries = await log.forPerson(TREMBLAY);
+  expect(entries.map((e) => e.providerId).sort()).toEqual(['md-1001', 'md-old', 'md-old', 'md-v2', 'md-v3']);
+  expect(entries.filter((e) => e.requestId).map((e) => [e.providerId, e.requestId])).toEqual([['md-1001', 'req-now-0001']]);
   const formats = await db.query<{ format: string }>(`SELECT format FROM access_log_chains ORDER BY format`);
-  expect(formats.rows.map((row) => row.format)).toEqual(['v1', 'v2', 'v3']);
+  expect(formats.rows.map((row) => row.format)).toEqual(['v1', 'v2', 'v3', 'v4']);
 });
 
 test('a v2 chain still shows an altered entry', async () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { developmentToken } from '../../bin/token';
@@ -33,6 +34,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** Share another instance's database schema (and cache prefix): a second gateway instance. */
   dbSchema?: string;
+  /** OpenTelemetry tracer for every service of the stack (test/ops/tracing.test.ts). */
+  tracer?: Tracer;
 }
 
 /**
@@ -64,7 +67,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const dbSchema = options.dbSchema ?? `stack_${randomBytes(4).toString('hex')}`;
   // Instances sharing a database share the answer cache too (same Redis prefix and key).
   config.answerCache.key ??= createHash('sha256').update(`test-cache-key:${dbSchema}`).digest();
-  const platform = await startStack({ config, logger: createLogger('debug', capture), dbSchema });
+  const platform = await startStack({ config, logger: createLogger('debug', capture), dbSchema, tracer: options.tracer });
   await importXref(join(__dirname, '../../demo/xref.csv'), platform.xref, new Set(config.sources.map((s) => s.id)));
   for (const [, port] of platform.labPorts) {
     const lab = await startDemoLabSystem({ host: '127.0.0.1', port, people });

@@ -20,11 +20,11 @@ export interface Apart {
 
 export const onPostgres = !!process.env.DATABASE_URL;
 
-export async function startApart(label: string, env: Record<string, string> = {}, gatewayInstances = 1): Promise<Apart> {
+export async function startApart(label: string, env: Record<string, string> = {}, gatewayInstances = 1, gatewayEnv: Record<string, string> = {}): Promise<Apart> {
   const world = await startWorld({ people: 300, pharmacies: 3, clinics: 2, pacs: 1, seed: 5 });
   let system: ServicesApart | undefined;
   try {
-    system = await startServicesApart({ world, databaseUrl: process.env.DATABASE_URL!, redisUrl: process.env.REDIS_URL, gatewayInstances, label, env });
+    system = await startServicesApart({ world, databaseUrl: process.env.DATABASE_URL!, redisUrl: process.env.REDIS_URL, gatewayInstances, label, env, gatewayEnv });
     const db = await openDb({ url: process.env.DATABASE_URL!, schema: system.dbSchema });
     const token = await developmentToken({ sub: 'MD-SHUTDOWN', role: 'physician', facility: 'shutdown' }, system.jwtSecret, '1h');
     const { gatewayUrl } = system;
