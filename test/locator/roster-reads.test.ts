@@ -122,7 +122,8 @@ describe('the roster reads that feed the record locator', () => {
     // Two at a time, every source due again at once, and a tick that never comes while the test runs.
     const scheduler = reads(rosters, { concurrency: 2, defaultIntervalMs: 0, tickMs: 600_000 });
     scheduler.start();
-    const deadline = Date.now() + 5_000;
+    // Generous: each read writes to PostgreSQL, slow on a loaded machine; the loop ends at the twelfth read.
+    const deadline = Date.now() + 25_000;
     while (order.length < 12 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await scheduler.stop();
     expect(new Set(order.slice(0, 12)).size).toBe(12);
