@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/logger';
+import type { Protocol } from '../lib/protocols';
 import type { SourceConfig } from '../lib/sources';
 import { createDicomwebSources } from './dicomweb';
 import { createDicomwebRoster } from './dicomweb/roster';
@@ -7,38 +8,46 @@ import { createFhirRoster } from './fhir/roster';
 import { createLabSource, type LabStore } from './hl7v2';
 import type { RecordSource, RosterSource } from './port';
 
+/** What every adapter may need to build a source's readers. */
+export interface AdapterDeps {
+  /** Where the MLLP listeners store what the push sources sent (read back by their record sources). */
+  labStore: LabStore;
+  logger?: Logger;
+}
+
 /**
- * Every connected source behind the RecordSource port, by protocol. Adding a protocol is a new
- * adapter folder and one line here; subgraphs only ever see RecordSource.
+ * The adapter side of a protocol of the registry (lib/protocols.ts): the record sources a view asks,
+ * and, for a pull protocol, the roster reader the record locator runs on a schedule.
  */
-export function createRecordSources(sources: readonly SourceConfig[], deps: { labStore: LabStore }): RecordSource[] {
-  return sources.flatMap((source): RecordSource[] => {
-    switch (source.protocol) {
-      case 'fhir-r4':
-        return createFhirSources(source);
-      case 'dicomweb':
-        return createDicomwebSources(source);
-      case 'hl7v2-mllp':
-        return [createLabSource(source, deps.labStore)];
-    }
-  });
+export interface ProtocolAdapter {
+  recordSources(source: SourceConfig, deps: AdapterDeps): RecordSource[];
+  roster?(source: SourceConfig, deps: AdapterDeps): RosterSource;
+}
+
+/**
+ * One adapter per protocol of the registry: the `satisfies` makes a protocol added to
+ * lib/protocols.ts without an adapter here a compile error, so the two cannot disagree.
+ */
+export const PROTOCOL_ADAPTERS = {
+  'fhir-r4': { recordSources: (source) => createFhirSources(source), roster: (source, deps) => createFhirRoster(source, { logger: deps.logger }) },
+  dicomweb: { recordSources: (source) => createDicomwebSources(source), roster: (source, deps) => createDicomwebRoster(source, { logger: deps.logger }) },
+  // HL7 v2 sources push their data: the locator learns of their people at each message, no roster.
+  'hl7v2-mllp': { recordSources: (source, deps) => [createLabSource(source, deps.labStore)] },
+} satisfies Record<Protocol, ProtocolAdapter>;
+
+/** Every connected source behind the RecordSource port; subgraphs only ever see RecordSource. */
+export function createRecordSources(sources: readonly SourceConfig[], deps: AdapterDeps): RecordSource[] {
+  return sources.flatMap((source) => PROTOCOL_ADAPTERS[source.protocol].recordSources(source, deps));
 }
 
 /**
  * The roster readers of the pull sources, for the record locator's schedule. A source whose
- * `rosterIntervalMs` is 0 is never read (views keep asking it); HL7 v2 sources push their data,
- * so the locator learns of their people at each message and they have no roster.
+ * `rosterIntervalMs` is 0 is never read (views keep asking it).
  */
-export function createRosterSources(sources: readonly SourceConfig[], deps: { logger?: Logger } = {}): RosterSource[] {
+export function createRosterSources(sources: readonly SourceConfig[], deps: Partial<AdapterDeps> = {}): RosterSource[] {
   return sources.flatMap((source): RosterSource[] => {
-    if (source.rosterIntervalMs === 0) return [];
-    switch (source.protocol) {
-      case 'fhir-r4':
-        return [createFhirRoster(source, { logger: deps.logger })];
-      case 'dicomweb':
-        return [createDicomwebRoster(source, { logger: deps.logger })];
-      case 'hl7v2-mllp':
-        return [];
-    }
+    const adapter: ProtocolAdapter = PROTOCOL_ADAPTERS[source.protocol];
+    if (source.rosterIntervalMs === 0 || !adapter.roster) return [];
+    return [adapter.roster(source, deps as AdapterDeps)];
   });
 }

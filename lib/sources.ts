@@ -1,13 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { PROTOCOLS, isProtocol, protocolSpec, type EntryReader, type Protocol } from './protocols';
+import { SourcesFileError } from './sources-file-error';
+
+export { PROTOCOLS, SourcesFileError, type Protocol };
 
 /** The four record domains of the contract (enum Domain). */
 export const DOMAINS = ['MEDICATIONS', 'LAB_RESULTS', 'IMAGING', 'CLINICAL'] as const;
 export type Domain = (typeof DOMAINS)[number];
 
-export const PROTOCOLS = ['fhir-r4', 'dicomweb', 'hl7v2-mllp'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
+/**
+ * What kind of place a source is, for the roll-out by area (issue #9 §7: Montréal's pharmacies first,
+ * then clinics, then emergency rooms) and the coverage query. Each kind serves one domain.
+ */
+export const SOURCE_KINDS = ['pharmacy', 'clinic', 'emergency-room', 'laboratory', 'imaging'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+const KIND_DOMAIN: Record<SourceKind, Domain> = {
+  pharmacy: 'MEDICATIONS',
+  clinic: 'CLINICAL',
+  'emergency-room': 'CLINICAL',
+  laboratory: 'LAB_RESULTS',
+  imaging: 'IMAGING',
+};
+/** The kind an entry without `kind` is: an emergency room must say so. */
+const DEFAULT_KIND: Record<Domain, SourceKind> = { MEDICATIONS: 'pharmacy', CLINICAL: 'clinic', LAB_RESULTS: 'laboratory', IMAGING: 'imaging' };
+export const kindOf = (source: Pick<SourceConfig, 'kind' | 'domain'>): SourceKind => source.kind ?? DEFAULT_KIND[source.domain];
 
 /** The Canadian baseline's NamingSystem for the Québec health card (CA Core+). */
 export const DEFAULT_NAM_SYSTEM = 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id';
@@ -18,6 +36,13 @@ export interface SourceConfig {
   name: string;
   domain: Domain;
   protocol: Protocol;
+  /** Set by the sources-file check (from the domain when the entry has none); read it with kindOf. */
+  kind?: SourceKind;
+  /**
+   * The day the source was (or will be) connected, YYYY-MM-DD in its time zone. Before that day it
+   * is planned: listed by the coverage query, never asked. Unset: connected.
+   */
+  connectedSince?: string;
   /** Base URL of an HTTP source (FHIR base, DICOMweb base). */
   url?: string;
   /** TCP port our MLLP listener opens for an HL7 v2 source. */
@@ -79,22 +104,6 @@ export function addressRangeOf(entry: string): AddressRange | undefined {
   return { address, prefix: Number(prefixText), family };
 }
 
-const FACILITY_KIND: Record<Domain, string> = {
-  MEDICATIONS: 'pharmacy',
-  LAB_RESULTS: 'laboratory',
-  IMAGING: 'imaging',
-  CLINICAL: 'clinic',
-};
-export const facilityKindOf = (domain: Domain) => FACILITY_KIND[domain];
-
-/** Which protocols may serve which domain: a pharmacy over DICOMweb is a configuration error. */
-const ALLOWED: Record<Protocol, Domain[]> = {
-  'fhir-r4': ['MEDICATIONS', 'CLINICAL'],
-  dicomweb: ['IMAGING'],
-  'hl7v2-mllp': ['LAB_RESULTS'],
-};
-
-export class SourcesFileError extends Error {}
 
 /**
  * Parses and validates a sources file's content; every problem is named with the entry's index.
@@ -119,9 +128,13 @@ export function parseSources(json: unknown, defaults: { timeZone: string; baseDi
     seen.add(id);
     const domain = text('domain') as Domain;
     if (!DOMAINS.includes(domain)) throw new SourcesFileError(`${where}.domain must be one of ${DOMAINS.join(', ')}`);
-    const protocol = text('protocol') as Protocol;
-    if (!PROTOCOLS.includes(protocol)) throw new SourcesFileError(`${where}.protocol must be one of ${PROTOCOLS.join(', ')}`);
-    if (!ALLOWED[protocol].includes(domain)) throw new SourcesFileError(`${where}: protocol ${protocol} cannot serve domain ${domain}`);
+    const protocol = text('protocol');
+    if (!isProtocol(protocol)) throw new SourcesFileError(`${where}.protocol must be one of ${PROTOCOLS.join(', ')}`);
+    const spec = protocolSpec(protocol);
+    if (!spec.domains.includes(domain)) throw new SourcesFileError(`${where}: protocol ${protocol} cannot serve domain ${domain} (it serves ${spec.domains.join(', ')})`);
+    const kind = (raw.kind ?? DEFAULT_KIND[domain]) as SourceKind;
+    if (!SOURCE_KINDS.includes(kind)) throw new SourcesFileError(`${where}.kind must be one of ${SOURCE_KINDS.join(', ')}`);
+    if (KIND_DOMAIN[kind] !== domain) throw new SourcesFileError(`${where}: a source of kind ${kind} serves ${KIND_DOMAIN[kind]}, not ${domain}`);
     const patientId = (raw.patientId ?? 'nam') as SourceConfig['patientId'];
     if (patientId !== 'nam' && patientId !== 'local') throw new SourcesFileError(`${where}.patientId must be "nam" or "local"`);
     const source: SourceConfig = {
@@ -129,25 +142,16 @@ export function parseSources(json: unknown, defaults: { timeZone: string; baseDi
       name: text('name')!,
       domain,
       protocol,
+      kind,
       region: text('region', false),
       area: text('area', false),
       patientId,
       namSystem: text('namSystem', false) ?? DEFAULT_NAM_SYSTEM,
       timeZone: text('timeZone', false) ?? defaults.timeZone,
     };
-    if (protocol === 'hl7v2-mllp') {
-      const port = raw.port;
-      if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) {
-        throw new SourcesFileError(`${where}.port must be a TCP port number for an MLLP source`);
-      }
-      if (ports.has(port as number) && port !== 0) throw new SourcesFileError(`${where}.port ${port} is used by another source`);
-      ports.add(port as number);
-      source.port = port as number;
-    } else {
-      const url = text('url')!;
-      if (!/^https?:\/\//.test(url)) throw new SourcesFileError(`${where}.url must be an http(s) URL`);
-      source.url = url.replace(/\/+$/, '');
-    }
+    if (raw.connectedSince !== undefined) source.connectedSince = calendarDateOf(raw.connectedSince, `${where}.connectedSince`);
+    const entry: EntryReader = { raw, where, baseDir: defaults.baseDir ?? '.', ports, text };
+    Object.assign(source, spec.parse(entry));
     if (raw.timeoutMs !== undefined) {
       if (!Number.isInteger(raw.timeoutMs) || (raw.timeoutMs as number) <= 0) throw new SourcesFileError(`${where}.timeoutMs must be a positive integer`);
       source.timeoutMs = raw.timeoutMs as number;
@@ -155,7 +159,6 @@ export function parseSources(json: unknown, defaults: { timeZone: string; baseDi
     for (const key of ['rosterIntervalMs', 'cacheTtlMs'] as const) {
       if (raw[key] === undefined) continue;
       if (!Number.isInteger(raw[key]) || (raw[key] as number) < 0) throw new SourcesFileError(`${where}.${key} must be a non-negative integer (milliseconds)`);
-      if (key === 'rosterIntervalMs' && protocol === 'hl7v2-mllp') throw new SourcesFileError(`${where}.rosterIntervalMs: an MLLP source pushes its data; the locator learns at each message`);
       source[key] = raw[key] as number;
     }
     for (const key of ['tls', 'allowedSenders'] as const) {
@@ -197,6 +200,20 @@ function allowedSendersOf(raw: unknown, where: string): string[] {
     if (typeof entry !== 'string' || !addressRangeOf(entry)) throw new SourcesFileError(`${where}[${index}] must be an IPv4 or IPv6 address or CIDR range, like 10.1.2.0/24 or ::1`);
     return entry.trim();
   });
+}
+
+/** YYYY-MM-DD, a real day: `connectedSince`. */
+function calendarDateOf(value: unknown, where: string): string {
+  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw new SourcesFileError(`${where} must be a calendar date, YYYY-MM-DD`);
+  return value as string;
+}
+
+/** Whether a source is connected on the day `now` is in its time zone (its `connectedSince` has come). */
+export function isConnected(source: Pick<SourceConfig, 'connectedSince' | 'timeZone'>, now: Date): boolean {
+  if (!source.connectedSince) return true;
+  // en-CA writes a date as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone: source.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now) >= source.connectedSince;
 }
 
 export function readSourcesFile(path: string, defaults: { timeZone: string }): SourceConfig[] {

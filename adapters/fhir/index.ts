@@ -1,5 +1,6 @@
 import type { AllergyIntolerance, Condition, Encounter, Immunization, MedicationDispense, Reference, Resource } from '@medplum/fhirtypes';
-import type { Domain, SourceConfig } from '../../lib/sources';
+import type { DomainOf } from '../../lib/protocols';
+import type { SourceConfig } from '../../lib/sources';
 import { isOnOrAfter } from '../../lib/time';
 import type { RecordKind, RecordsByKind } from '../../schema/records';
 import type { RecordQuery, RecordSource } from '../port';
@@ -59,11 +60,17 @@ const immunizations: FhirKind<'immunizations', Immunization> = {
   toRecord: toImmunizationRecord,
 };
 
-/** The record kinds a FHIR source serves, by the domain the sources file gives it. */
-export const FHIR_KINDS: Partial<Record<Domain, readonly FhirKind[]>> = {
+/**
+ * The record kinds a FHIR source serves, by the domain the sources file gives it: one entry per
+ * domain the registry (lib/protocols.ts) lets fhir-r4 serve, checked by the compiler.
+ */
+export const FHIR_KINDS: Record<DomainOf<'fhir-r4'>, readonly FhirKind[]> = {
   MEDICATIONS: [medications],
   CLINICAL: [encounters, conditions, allergies, immunizations],
 };
+
+/** The kinds of record a FHIR source of this domain serves; none for a domain FHIR does not serve. */
+export const fhirKindsOf = (domain: string): readonly FhirKind[] => (FHIR_KINDS as Partial<Record<string, readonly FhirKind[]>>)[domain] ?? [];
 
 /** One kind of record from one FHIR R4 server. */
 class FhirRecordSource implements RecordSource {
@@ -98,8 +105,8 @@ class FhirRecordSource implements RecordSource {
  * sources file should not have let through (no URL, a domain FHIR does not serve here).
  */
 export function createFhirSources(source: SourceConfig): RecordSource[] {
-  const kinds = FHIR_KINDS[source.domain];
-  if (source.protocol !== 'fhir-r4' || !kinds) throw new Error(`source ${source.id}: the FHIR adapters serve MEDICATIONS and CLINICAL over fhir-r4`);
+  const kinds = fhirKindsOf(source.domain);
+  if (source.protocol !== 'fhir-r4' || !kinds.length) throw new Error(`source ${source.id}: the FHIR adapters serve MEDICATIONS and CLINICAL over fhir-r4`);
   if (!source.url) throw new Error(`source ${source.id}: a FHIR source needs a url`);
   const withUrl = { ...source, url: source.url.replace(/\/+$/, '') };
   return kinds.map((spec) => new FhirRecordSource(withUrl, spec));

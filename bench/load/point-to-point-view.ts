@@ -1,5 +1,5 @@
 import { DICOM_JSON, QIDO_DEFAULTS, studySearchUrl } from '../../adapters/dicomweb/qido';
-import { FHIR_KINDS } from '../../adapters/fhir';
+import { fhirKindsOf } from '../../adapters/fhir';
 import { readSearchsetPage } from '../../adapters/fhir/bundle';
 import { FHIR_JSON, MAX_PAGES } from '../../adapters/fhir/paging';
 import { patientCriteria } from '../../adapters/fhir/patients';
@@ -39,7 +39,7 @@ const failedStatus = (status: number): Outcome | undefined => (status < 200 || s
 
 async function fhirSearches(exchange: Exchange, source: PointToPointSource, nam: string, since: string | undefined): Promise<Outcome | undefined> {
   const config: SourceConfig = { ...source, name: source.id, patientId: 'nam', namSystem: DEFAULT_NAM_SYSTEM, timeZone: DEFAULT_TIME_ZONE };
-  for (const kind of FHIR_KINDS[source.domain] ?? []) {
+  for (const kind of fhirKindsOf(source.domain)) {
     // As adapters/fhir/search.ts builds it: who, then the date bound, then the page size.
     const form = new URLSearchParams([
       ...patientCriteria(config, kind.resourceType, [{ nam }]).params,

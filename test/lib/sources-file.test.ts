@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_NAM_SYSTEM, parseSources, readSourcesFile } from '../../lib/sources';
+import { DEFAULT_NAM_SYSTEM, isConnected, parseSources, readSourcesFile } from '../../lib/sources';
 
 const defaults = { timeZone: 'America/Montreal' };
 const lab = { id: 'lab-1', name: 'Laboratoire A', domain: 'LAB_RESULTS', protocol: 'hl7v2-mllp', port: 4130 };
@@ -109,6 +109,38 @@ describe('the sources file', () => {
 
     test('allowedSenders is for MLLP listeners only', () => {
       expect(() => parseSources({ sources: [{ ...pharmacy, allowedSenders: ['10.0.0.1'] }] }, defaults)).toThrow('sources[0].allowedSenders: only an MLLP listener (protocol hl7v2-mllp) has it');
+    });
+  });
+
+  describe('the kind of source and when it connects (roll-out by area)', () => {
+    test('an entry without kind takes its domain\'s: a pharmacy, a clinic, a laboratory, an imaging centre', () => {
+      const [a, b] = parseSources({ sources: [pharmacy, lab] }, defaults);
+      expect([a.kind, b.kind]).toEqual(['pharmacy', 'laboratory']);
+    });
+
+    test('an emergency room says so, and serves clinical data', () => {
+      const er = { ...pharmacy, id: 'er-1', domain: 'CLINICAL', kind: 'emergency-room' };
+      expect(parseSources({ sources: [er] }, defaults)[0].kind).toBe('emergency-room');
+    });
+
+    test('a kind that does not serve the domain is refused, naming the entry', () => {
+      expect(() => parseSources({ sources: [{ ...pharmacy, kind: 'emergency-room' }] }, defaults)).toThrow('sources[0]: a source of kind emergency-room serves CLINICAL, not MEDICATIONS');
+      expect(() => parseSources({ sources: [{ ...pharmacy, kind: 'hospital' }] }, defaults)).toThrow(/sources\[0\]\.kind must be one of pharmacy, clinic, emergency-room, laboratory, imaging/);
+    });
+
+    test('connectedSince is a calendar day; anything else is refused', () => {
+      expect(parseSources({ sources: [{ ...pharmacy, connectedSince: '2026-03-02' }] }, defaults)[0].connectedSince).toBe('2026-03-02');
+      for (const bad of ['2026-02-30', '2026-3-2', '2026-03-02T00:00:00Z', 20260302]) {
+        expect(() => parseSources({ sources: [{ ...pharmacy, connectedSince: bad }] }, defaults)).toThrow('sources[0].connectedSince must be a calendar date, YYYY-MM-DD');
+      }
+    });
+
+    test('a source is connected from the first moment of its connectedSince day, in its own time zone', () => {
+      const [source] = parseSources({ sources: [{ ...pharmacy, connectedSince: '2026-12-01' }] }, defaults);
+      // 23:30 in Montréal on November 30 is already December 1 in UTC: not yet connected.
+      expect(isConnected(source, new Date('2026-12-01T04:30:00Z'))).toBe(false);
+      expect(isConnected(source, new Date('2026-12-01T05:00:00Z'))).toBe(true);
+      expect(isConnected({ ...source, connectedSince: undefined }, new Date('1999-01-01'))).toBe(true);
     });
   });
 });
