@@ -12,6 +12,7 @@ import { demoPortOf, startDemoHttpSystems } from '../demo/systems';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { startStack } from '../services/stack';
+import { openSourceCatalog } from '../services/run';
 import { importXref } from '../locator/xref-import';
 import { Metrics } from '../ops/metrics';
 
@@ -49,7 +50,10 @@ async function main() {
     const tracing = config.tracing.exporter === 'none' ? undefined : (await import('../ops/tracing')).startTracing(config.tracing, 'qhr-stack');
     if (tracing) stops.push(() => tracing.shutdown());
     // One registry for the process: the gateway's /metrics shows every service of the stack.
-    const platform = await startStack({ config, logger, progress: say, metrics: new Metrics({ service: 'stack', processMetrics: true }), tracer: tracing?.tracer });
+    // The sources file is watched: an entry added (or SIGHUP) reaches every part without a restart.
+    const catalog = openSourceCatalog(config, logger);
+    stops.push(async () => catalog.close());
+    const platform = await startStack({ config, logger, progress: say, metrics: new Metrics({ service: 'stack', processMetrics: true }), tracer: tracing?.tracer, catalog });
     stops.push(platform.stop);
     if (demo) {
       const known = new Set(config.sources.map((s) => s.id));

@@ -27,7 +27,8 @@ import { SignedSubgraph } from './subgraph-client';
 import { LocalSubgraph } from './local-subgraph';
 import { tokenLimit } from './token-limit';
 import type { InProcessSubgraph } from '../subgraphs/in-process';
-import type { ReadinessCheck } from '../ops/health';
+import type { ReadinessChecks } from '../ops/health';
+import { fixedCatalog, type SourceCatalog } from '../lib/source-catalog';
 import { Metrics } from '../ops/metrics';
 import { opsRoutes } from '../ops/ops-routes';
 import { timed } from '../ops/timed';
@@ -51,9 +52,11 @@ export interface GatewayOptions {
   /** The service's metrics (ops/metrics.ts), served on /metrics; a registry of its own when not given. */
   metrics?: Metrics;
   /** What /ready checks (database, subgraphs, …); none: ready once listening. */
-  readiness?: readonly ReadinessCheck[];
+  readiness?: ReadinessChecks;
   /** OpenTelemetry tracer (ops/tracing.ts) when tracing is on; no spans without one. */
   tracer?: Tracer;
+  /** The live sources (reloaded from the sources file), named in Patient.sources; without it, config.sources. */
+  catalog?: SourceCatalog;
 }
 
 export interface RunningGateway {
@@ -68,7 +71,12 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, logger, policy } = options;
   const metrics = options.metrics ?? new Metrics({ service: 'gateway' });
-  const statusesOf = sourceStatuses(config.sources);
+  // Patient.sources names every listed source: one added to the sources file is named at once.
+  const catalog = options.catalog ?? fixedCatalog(config.sources);
+  let statusesOf = sourceStatuses(catalog.all);
+  const stopWatching = catalog.onChange((_connected, all) => {
+    statusesOf = sourceStatuses(all);
+  });
   const remotes: SignedSubgraph[] = [];
   const authenticate = createAuthenticator(config.auth);
   // A decision that cannot be taken (the database down or too slow) answers CONSENT_UNAVAILABLE, never a record.
@@ -157,6 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     url: new URL('/graphql', url).toString(),
     stop: async () => {
+      stopWatching();
       await server.stop();
       await Promise.all(remotes.map((remote) => remote.close()));
     },

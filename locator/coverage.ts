@@ -48,7 +48,7 @@ export class CoverageView {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly deps: { locator: Pick<RecordLocator, 'rosterStates'>; sources: readonly SourceConfig[]; defaultIntervalMs: number; logger: Logger },
+    private readonly deps: { locator: Pick<RecordLocator, 'rosterStates'>; defaultIntervalMs: number; logger: Logger },
     private readonly refreshMs = 5_000,
   ) {}
 

@@ -45,7 +45,21 @@ export class RosterReads {
   private readonly stopping = new AbortController();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly options: RosterReadsOptions) {}
+  private rosters: readonly RosterSource[];
+
+  constructor(private readonly options: RosterReadsOptions) {
+    this.rosters = options.rosters;
+  }
+
+  /**
+   * The sources to read from now on (the sources file was reloaded): a new source is read at the
+   * next tick, a removed one is no longer scheduled (a read of it in flight finishes).
+   */
+  setRosters(rosters: readonly RosterSource[]): void {
+    this.rosters = rosters;
+    const ids = new Set(rosters.map((roster) => roster.source.id));
+    for (const id of this.nextDue.keys()) if (!ids.has(id)) this.nextDue.delete(id);
+  }
 
   start(): void {
     void this.tick();
@@ -71,7 +85,7 @@ export class RosterReads {
     const capacity = (this.options.concurrency ?? DEFAULT_CONCURRENCY) - this.inFlight.size;
     if (capacity <= 0) return;
     const dueAt = (roster: RosterSource) => this.nextDue.get(roster.source.id) ?? 0;
-    const due = this.options.rosters
+    const due = this.rosters
       .filter((roster) => !this.inFlight.has(roster.source.id) && dueAt(roster) <= now)
       .sort((a, b) => dueAt(a) - dueAt(b))
       .slice(0, capacity);

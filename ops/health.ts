@@ -30,6 +30,10 @@ export const CHECK_TIMEOUT_MS = 2_000;
 export const LIVENESS = { status: 'ok' } as const;
 
 /** Runs every check at once, each bounded by `timeoutMs`, and sums them up. */
+/** Readiness checks, or how to list them now (a service whose parts come and go when the sources file is reloaded). */
+export type ReadinessChecks = readonly ReadinessCheck[] | (() => readonly ReadinessCheck[]);
+export const checksNow = (checks: ReadinessChecks | undefined): readonly ReadinessCheck[] => (typeof checks === 'function' ? checks() : (checks ?? []));
+
 export async function readiness(checks: readonly ReadinessCheck[], timeoutMs = CHECK_TIMEOUT_MS): Promise<Readiness> {
   const states = await Promise.all(checks.map((c) => stateOf(c, timeoutMs)));
   const failed = (optional: boolean) => checks.some((c, i) => states[i] === 'fail' && !!c.optional === optional);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LIVENESS, readiness, readinessStatus, type ReadinessCheck } from './health';
+import { LIVENESS, checksNow, readiness, readinessStatus, type ReadinessChecks } from './health';
 import type { Metrics } from './metrics';
 
 /** The paths probes and scrapers use, answered before authentication and before GraphQL. */
@@ -7,7 +7,8 @@ export const OPS_PATHS = ['/health', '/ready', '/metrics', '/.well-known/apollo/
 
 export interface OpsRoutesOptions {
   metrics: Pick<Metrics, 'scrape'>;
-  checks: readonly ReadinessCheck[];
+  /** The readiness checks, or how to list them now (a service whose parts come and go on a sources-file reload). */
+  checks: ReadinessChecks;
 }
 
 /** Answers an ops path and says true, or says false and leaves the request to the service. */
@@ -42,7 +43,7 @@ async function answer(path: string, options: OpsRoutesOptions): Promise<{ status
     return { status: 200, type: contentType, body };
   }
   if (path === '/ready') {
-    const ready = await readiness(options.checks);
+    const ready = await readiness(checksNow(options.checks));
     return { status: readinessStatus(ready), type: JSON_TYPE, body: JSON.stringify(ready) };
   }
   return { status: 200, type: JSON_TYPE, body: JSON.stringify(LIVENESS) };

@@ -10,6 +10,9 @@ import type { AnswerCache } from '../cache/answer-cache';
 import type { Config, SubgraphName } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { fixedCatalog, type SourceCatalog } from '../lib/source-catalog';
+import type { SourceConfig } from '../lib/sources';
+import type { RecordSource } from '../adapters/port';
 import { CoverageView } from '../locator/coverage';
 import { RecordLocator } from '../locator/record-locator';
 import { subgraphSdl } from '../schema/compose';
@@ -41,6 +44,20 @@ export interface DomainSubgraphServiceDeps {
   metrics?: Metrics;
   /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on. */
   tracer?: Tracer;
+  /** The live sources (reloaded from the sources file); without it, config.sources, fixed. */
+  catalog?: SourceCatalog;
+}
+
+/** The record sources of the connected sources, for the kinds one subgraph serves. */
+function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], labStore: LabStore, logger: Logger): Map<RecordKind, RecordSource[]> {
+  const byKind = new Map<RecordKind, RecordSource[]>();
+  for (const source of createRecordSources(connected, { labStore, logger })) {
+    if (!kinds.includes(source.kind)) continue;
+    const list = byKind.get(source.kind);
+    if (list) list.push(source);
+    else byKind.set(source.kind, [source]);
+  }
+  return byKind;
 }
 
 /** A domain subgraph's definition on its sources, with the coverage snapshot it keeps refreshed (stop ends it). */
@@ -51,24 +68,36 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   if (kinds.includes('labResults')) await labStore.migrate();
   const locator = new RecordLocator(db);
   await locator.migrate();
-  const sources = createRecordSources(config.sources, { labStore }).filter((source) => kinds.includes(source.kind));
-  const coverage = new CoverageView({ locator, sources: sources.map((s) => s.source), defaultIntervalMs: config.locator.rosterIntervalMs, logger });
+  // The sources of this subgraph's kinds, rebuilt when the sources file is reloaded (lib/source-catalog.ts).
+  const catalog = deps.catalog ?? fixedCatalog(config.sources);
+  let byKind = recordSourcesByKind(catalog.connected, kinds, labStore, logger);
+  const stopWatching = catalog.onChange((connected) => {
+    byKind = recordSourcesByKind(connected, kinds, labStore, logger);
+  });
+  const sources = () => [...byKind.values()].flat();
+  const coverage = new CoverageView({ locator, defaultIntervalMs: config.locator.rosterIntervalMs, logger });
   await coverage.start();
   const metrics = deps.metrics;
   // How fresh the locator's knowledge of each source is, as this subgraph's snapshot says, read at each scrape.
-  metrics?.watchRosterFreshness(() => sources.map((s) => [s.source.id, coverage.of(s.source).readAt] as const));
+  metrics?.watchRosterFreshness(() => sources().map((s) => [s.source.id, coverage.of(s.source).readAt] as const));
   const definition = domainSubgraph({
     name,
     sdl: subgraphSdl(name),
     kinds,
-    sources,
+    sourcesOf: (kind) => byKind.get(kind) ?? [],
     guards: new SourceGuards({ timeoutMs: config.sourceTimeoutMs, onCircuit: metrics && ((sourceId, open) => metrics.circuitChanged(sourceId, open)) }),
     observer: metrics,
     coverage,
     cache: deps.cache,
     cacheTtlMsOf: (source) => source.cacheTtlMs ?? config.answerCache.ttlMs,
   });
-  return { definition, stop: () => coverage.stop() };
+  return {
+    definition,
+    stop: () => {
+      stopWatching();
+      coverage.stop();
+    },
+  };
 }
 
 /** A domain subgraph served over HTTP, for the gateway to call with signed requests. */

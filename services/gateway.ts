@@ -21,7 +21,8 @@ import { patientIndexDefinition } from './patient-index';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { databaseCheck, httpHealthCheck, inProcessCheck, redisCheck } from '../ops/checks';
-import type { ReadinessCheck } from '../ops/health';
+import { checksNow, type ReadinessChecks } from '../ops/health';
+import type { SourceCatalog } from '../lib/source-catalog';
 import { Metrics } from '../ops/metrics';
 import { offerToCluster } from '../ops/cluster-metrics';
 
@@ -37,9 +38,11 @@ export interface GatewayServiceDeps {
   /** The process's metrics (ops/metrics.ts); the gateway's own when not given. */
   metrics?: Metrics;
   /** More for /ready to check: the other services of this process (the one-process stack's lab listeners). */
-  readiness?: readonly ReadinessCheck[];
+  readiness?: ReadinessChecks;
   /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on. */
   tracer?: Tracer;
+  /** The live sources (reloaded from the sources file); without it, config.sources, fixed. */
+  catalog?: SourceCatalog;
 }
 
 export async function startGatewayService(deps: GatewayServiceDeps): Promise<RunningGateway & { accessLog: AccessLog }> {
@@ -65,8 +68,9 @@ export async function startGatewayService(deps: GatewayServiceDeps): Promise<Run
     consent: new ConsentDecisions(db),
     accessLog,
     metrics,
-    readiness: [databaseCheck(db), ...cacheChecks, ...subgraphChecks, ...(deps.readiness ?? [])],
+    readiness: () => [databaseCheck(db), ...cacheChecks, ...subgraphChecks, ...checksNow(deps.readiness)],
     tracer: deps.tracer,
+    catalog: deps.catalog,
   });
   return {
     ...gateway,
@@ -84,8 +88,8 @@ export async function startGatewayService(deps: GatewayServiceDeps): Promise<Run
 async function hostSubgraphs(deps: GatewayServiceDeps): Promise<{ subgraphs: Record<SubgraphName, SubgraphAt>; stop(): void }> {
   const { config, logger, db } = deps;
   const cache = deps.cache ?? offAnswers();
-  const index = await patientIndexDefinition({ config, logger, db, progress: deps.progress });
-  const domains = await Promise.all((Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]).map(async (name) => [name, await domainSubgraphDefinition(name, { config, logger, db, cache, metrics: deps.metrics })] as const));
+  const index = await patientIndexDefinition({ config, logger, db, progress: deps.progress, catalog: deps.catalog });
+  const domains = await Promise.all((Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]).map(async (name) => [name, await domainSubgraphDefinition(name, { config, logger, db, cache, metrics: deps.metrics, catalog: deps.catalog })] as const));
   return {
     subgraphs: {
       'patient-index': { local: inProcessSubgraph(index, logger) },
@@ -109,7 +113,7 @@ if (require.main === module) {
     const { runService, requireSharedDatabase, requireSubgraphSecret } = await import('./run');
     const { openDb } = await import('../lib/db');
     const { openAnswerCacheFor } = await import('./answer-cache');
-    runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger, say, tracer }) => {
+    runService(cluster.isWorker ? `gateway ${cluster.worker!.id}` : 'gateway', async ({ config, logger, say, tracer, catalog }) => {
       const inProcess = config.gatewaySubgraphs === 'in-process';
       if (!inProcess) requireSubgraphSecret(process.env, 'the gateway');
       const db = await openDb({ url: requireSharedDatabase(config, 'the gateway'), schema: config.dbSchema, settings: config.db, service: 'gateway', logger });
@@ -117,7 +121,7 @@ if (require.main === module) {
       const metrics = new Metrics({ service: 'gateway', processMetrics: true });
       // One of GATEWAY_INSTANCES: the primary sums the workers' metrics on OPS_PORT (ops/cluster-metrics.ts).
       offerToCluster(metrics.registry);
-      const gateway = await startGatewayService({ config, logger, db, cache, progress: say, metrics, tracer });
+      const gateway = await startGatewayService({ config, logger, db, cache, progress: say, metrics, tracer, catalog });
       return {
         describe: [`gateway: ${gateway.url}${inProcess ? ' (subgraphs in process)' : ''}`],
         stop: async () => {

@@ -11,6 +11,8 @@ import type { AnswerInvalidation } from '../adapters/port';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { fixedCatalog, type SourceCatalog } from '../lib/source-catalog';
+import type { SourceConfig } from '../lib/sources';
 import { XrefStore } from '../locator/cross-reference';
 import { RecordLocator } from '../locator/record-locator';
 import { listeningCheck } from '../ops/checks';
@@ -18,10 +20,10 @@ import type { ReadinessCheck } from '../ops/health';
 import type { Metrics } from '../ops/metrics';
 
 export interface LabListeners {
-  /** The port each lab source's listener opened. */
+  /** The port each lab source's listener opened (kept current as the sources file is reloaded). */
   ports: Map<string, number>;
-  /** For /ready: each lab source's listener still accepts connections (`lab:<source id>`). */
-  checks: ReadinessCheck[];
+  /** For /ready: each lab source's listener still accepts connections (`lab:<source id>`), as of now. */
+  checks(): ReadinessCheck[];
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,11 @@ export interface LabListenerDeps {
   metrics?: Metrics;
   /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on. */
   tracer?: Tracer;
+  /** The live sources (reloaded from the sources file); without it, config.sources, fixed. */
+  catalog?: SourceCatalog;
 }
+
+type Receiver = Awaited<ReturnType<typeof startMllpReceiver>>;
 
 export async function startLabListeners(deps: LabListenerDeps): Promise<LabListeners> {
   const { config, logger, db } = deps;
@@ -46,31 +52,71 @@ export async function startLabListeners(deps: LabListenerDeps): Promise<LabListe
   await store.migrate();
   await xref.migrate();
   await locator.migrate();
-  const labSources = config.sources.filter((s) => s.protocol === 'hl7v2-mllp');
-  // Results stored before the locator existed are located once per source; later ones as they are stored.
-  for (const source of labSources) await locator.backfillOnce(source.id, (tx) => store.locateStored(tx, source.id));
+  const catalog = deps.catalog ?? fixedCatalog(config.sources);
   const ports = new Map<string, number>();
-  const receivers: { close(): Promise<void> }[] = [];
-  const checks: ReadinessCheck[] = [];
+  const open = new Map<string, { source: SourceConfig; receiver: Receiver }>();
   const onAck = deps.metrics && ((sourceId: string, ackCode: string) => deps.metrics!.hl7Answered(sourceId, ackCode));
+
+  const openListener = async (source: SourceConfig) => {
+    // Results stored before the locator existed are located once per source; later ones as they are stored.
+    await locator.backfillOnce(source.id, (tx) => store.locateStored(tx, source.id));
+    // MLLP_* limits (idle time, connection cap, message size, time to finish a message); TLS and allowedSenders come with the source.
+    const receiver = await startMllpReceiver({ source, store, xref, logger, host: config.host, ...config.mllp, onAck, tracer: deps.tracer });
+    open.set(source.id, { source, receiver });
+    ports.set(source.id, receiver.port);
+    deps.progress?.(`lab listener ${source.id}: MLLP on ${config.host}:${receiver.port}`);
+  };
+  const closeListener = async (sourceId: string) => {
+    const listener = open.get(sourceId);
+    open.delete(sourceId);
+    ports.delete(sourceId);
+    // In-flight messages finish (stored and acknowledged) before the listener closes.
+    await listener?.receiver.close();
+  };
   const stop = async () => {
-    // In-flight messages finish (stored and acknowledged) before the listeners close.
-    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await Promise.all([...open.keys()].map(closeListener));
+  };
+  /**
+   * Makes the open listeners those of the connected MLLP sources: a source added to the sources file
+   * gets its listener, a removed one's closes (its messages in flight acknowledged first), a changed
+   * one's reopens with its new settings.
+   */
+  const follow = async (connected: readonly SourceConfig[]) => {
+    const wanted = new Map(connected.filter((s) => s.protocol === 'hl7v2-mllp').map((s) => [s.id, s] as const));
+    for (const [id, { source }] of open) {
+      const next = wanted.get(id);
+      if (!next || JSON.stringify(next) !== JSON.stringify(source)) await closeListener(id);
+    }
+    for (const source of wanted.values()) {
+      if (open.has(source.id)) continue;
+      try {
+        await openListener(source);
+      } catch (error) {
+        // One laboratory's port taken must not keep the others from their listeners.
+        logger.error({ sourceId: source.id, error: (error as Error).message }, 'lab listener could not open');
+      }
+    }
   };
   try {
-    for (const source of labSources) {
-      // MLLP_* limits (idle time, connection cap, message size, time to finish a message); TLS and allowedSenders come with the source.
-      const receiver = await startMllpReceiver({ source, store, xref, logger, host: config.host, ...config.mllp, onAck, tracer: deps.tracer });
-      receivers.push(receiver);
-      checks.push(listeningCheck(`lab:${source.id}`, () => receiver.listening));
-      ports.set(source.id, receiver.port);
-      deps.progress?.(`lab listener ${source.id}: MLLP on ${config.host}:${receiver.port}`);
-    }
+    for (const source of catalog.connected.filter((s) => s.protocol === 'hl7v2-mllp')) await openListener(source);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { ports, checks, stop };
+  // Reloads are taken one after the other, in the order they came.
+  let following = Promise.resolve();
+  const stopWatching = catalog.onChange((connected) => {
+    following = following.then(() => follow(connected));
+  });
+  return {
+    ports,
+    checks: () => [...open.entries()].map(([id, { receiver }]) => listeningCheck(`lab:${id}`, () => receiver.listening)),
+    stop: async () => {
+      stopWatching();
+      await following;
+      await stop();
+    },
+  };
 }
 
 /** `npm run lab-listener`: every lab source's MLLP listener in this process, on PostgreSQL. */
@@ -82,13 +128,13 @@ if (require.main === module) {
     const { Metrics } = await import('../ops/metrics');
     const { databaseCheck, redisCheck } = await import('../ops/checks');
     const { startOpsListener } = await import('./ops-listener');
-    runService('lab listener', async ({ config, logger, say, tracer }) => {
+    runService('lab listener', async ({ config, logger, say, tracer, catalog }) => {
       const db = await openDb({ url: requireSharedDatabase(config, 'the lab listener'), schema: config.dbSchema, settings: config.db, service: 'lab-listener', logger });
       // The subgraphs' cache (Redis with CACHE_KEY): a stored result makes their cached answers stale at once.
       const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
       const metrics = new Metrics({ service: 'lab-listener', processMetrics: true });
-      const listeners = await startLabListeners({ config, logger, db, invalidation: cache, progress: say, metrics, tracer });
-      const checks = [databaseCheck(db), ...(cache.kind === 'redis' ? [redisCheck(cache)] : []), ...listeners.checks];
+      const listeners = await startLabListeners({ config, logger, db, invalidation: cache, progress: say, metrics, tracer, catalog });
+      const checks = () => [databaseCheck(db), ...(cache.kind === 'redis' ? [redisCheck(cache)] : []), ...listeners.checks()];
       const ops = await startOpsListener(config, { metrics, checks, say });
       return {
         describe: [`${listeners.ports.size} lab listener(s) ready`],

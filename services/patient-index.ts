@@ -8,6 +8,7 @@ import { RefusalRegister } from '../consent/refusal-register';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { fixedCatalog, type SourceCatalog } from '../lib/source-catalog';
 import { XrefStore } from '../locator/cross-reference';
 import { RecordLocator } from '../locator/record-locator';
 import { patientIndexSubgraph, type PatientIndexContext } from '../subgraphs/patient-index';
@@ -28,11 +29,14 @@ export interface PatientIndexServiceDeps {
   metrics?: Metrics;
   /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on. */
   tracer?: Tracer;
+  /** The live sources (reloaded from the sources file), for Query.coverage; without it, config.sources. */
+  catalog?: SourceCatalog;
 }
 
 /** The patient index's definition on its stores (migrated, the registry file imported when it changed). */
 export async function patientIndexDefinition(deps: Omit<PatientIndexServiceDeps, 'port'>): Promise<SubgraphDefinition<PatientIndexContext>> {
   const { config, db } = deps;
+  const catalog = deps.catalog ?? fixedCatalog(config.sources);
   const registry = new Registry(db);
   const locator = new RecordLocator(db);
   const register = new RefusalRegister(db);
@@ -48,6 +52,7 @@ export async function patientIndexDefinition(deps: Omit<PatientIndexServiceDeps,
     register,
     accessLog,
     maxPatientsPerRequest: config.maxPatientsPerRequest,
+    coverage: { all: () => catalog.all, status: () => catalog.status, rosterStates: () => locator.rosterStates(), defaultIntervalMs: config.locator.rosterIntervalMs },
   });
 }
 

@@ -8,6 +8,7 @@ import type { AnswerInvalidation } from '../adapters/port';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { fixedCatalog, type SourceCatalog } from '../lib/source-catalog';
 import { XrefStore } from '../locator/cross-reference';
 import { RecordLocator } from '../locator/record-locator';
 import { RosterReads } from '../locator/roster-reads';
@@ -20,11 +21,13 @@ export interface RosterReaderDeps {
   invalidation?: AnswerInvalidation;
   /** The process's metrics (ops/metrics.ts): reads by outcome, and how fresh each source's last read is. */
   metrics?: Metrics;
+  /** The live sources (reloaded from the sources file); without it, config.sources, fixed. */
+  catalog?: SourceCatalog;
 }
 
 export interface RunningRosterReader {
-  /** Sources whose roster this reader reads. */
-  sources: number;
+  /** Sources whose roster this reader reads now. */
+  readonly sources: number;
   /** Reads every source that is due once, now (the in-process stack does it before serving its first view). */
   readAllOnce(): Promise<void>;
   start(): void;
@@ -37,16 +40,27 @@ export async function createRosterReader(deps: RosterReaderDeps): Promise<Runnin
   const xref = new XrefStore(db);
   await locator.migrate();
   await xref.migrate();
-  const rosters = createRosterSources(config.sources, { logger });
+  const catalog = deps.catalog ?? fixedCatalog(config.sources);
+  let rosters = createRosterSources(catalog.connected, { logger });
   const onRead = deps.metrics && readsInto(deps.metrics);
   const reads = new RosterReads({ rosters, locator, xref, invalidation: deps.invalidation, logger, defaultIntervalMs: config.locator.rosterIntervalMs, defaultTimeoutMs: config.sourceTimeoutMs, concurrency: config.locator.rosterConcurrency, onRead });
+  // A source added to the sources file is read at the next tick, without a restart.
+  const stopWatching = catalog.onChange((connected) => {
+    rosters = createRosterSources(connected, { logger });
+    reads.setRosters(rosters);
+  });
   return {
-    sources: rosters.length,
+    get sources() {
+      return rosters.length;
+    },
     readAllOnce: async () => {
       await Promise.all(rosters.map((roster) => reads.readOnce(roster)));
     },
     start: () => reads.start(),
-    stop: () => reads.stop(),
+    stop: async () => {
+      stopWatching();
+      await reads.stop();
+    },
   };
 }
 
@@ -70,11 +84,11 @@ if (require.main === module) {
     const { Metrics } = await import('../ops/metrics');
     const { databaseCheck, redisCheck } = await import('../ops/checks');
     const { startOpsListener } = await import('./ops-listener');
-    runService('roster reader', async ({ config, logger, say }) => {
+    runService('roster reader', async ({ config, logger, say, catalog }) => {
       const db = await openDb({ url: requireSharedDatabase(config, 'the roster reader'), schema: config.dbSchema, settings: config.db, service: 'roster-reader', logger });
       const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
       const metrics = new Metrics({ service: 'roster-reader', processMetrics: true });
-      const reader = await createRosterReader({ config, logger, db, invalidation: cache, metrics });
+      const reader = await createRosterReader({ config, logger, db, invalidation: cache, metrics, catalog });
       reader.start();
       const ops = await startOpsListener(config, { metrics, checks: [databaseCheck(db), ...(cache.kind === 'redis' ? [redisCheck(cache)] : [])], say });
       return {

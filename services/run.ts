@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
+import { SourceCatalog } from '../lib/source-catalog';
 import type { Tracing } from '../ops/tracing';
 import type { Tracer } from '@opentelemetry/api';
 
@@ -16,7 +17,7 @@ export interface RunningService {
  * line for each part, and on SIGTERM or SIGINT stops it (in-flight work first) and exits.
  * A second signal exits at once. Progress goes to stderr; logs are pino JSON on stdout.
  */
-export function runService(name: string, start: (context: { config: Config; logger: Logger; say(line: string): void; tracer?: Tracer }) => Promise<RunningService>): void {
+export function runService(name: string, start: (context: { config: Config; logger: Logger; say(line: string): void; tracer?: Tracer; catalog: SourceCatalog }) => Promise<RunningService>): void {
   const say = (line: string) => process.stderr.write(`[${name}] ${line}\n`);
   let running: RunningService | undefined;
   let tracing: Tracing | undefined;
@@ -47,13 +48,23 @@ export function runService(name: string, start: (context: { config: Config; logg
       const logger = createLogger(config.logLevel).child({ service: name });
       // Off by default: the SDK is not even loaded (ops/tracing.ts).
       tracing = config.tracing.exporter === 'none' ? undefined : (await import('../ops/tracing')).startTracing(config.tracing, `qhr-${name.replace(/\s+\d+$/, '').replace(/\s+/g, '-')}`);
-      running = await start({ config, logger, say, tracer: tracing?.tracer });
+      // The sources file is watched and reloaded without a restart (SIGHUP too): lib/source-catalog.ts.
+      const catalog = openSourceCatalog(config, logger);
+      const started = await start({ config, logger, say, tracer: tracing?.tracer, catalog });
+      running = { ...started, stop: async () => (await started.stop(), catalog.close()) };
       for (const line of running.describe) say(line);
     } catch (error) {
       say(`could not start: ${(error as Error).message}`);
       await stop(1);
     }
   })();
+}
+
+/** The sources of the configuration, kept current with the sources file (watched, SIGHUP, connectedSince days). */
+export function openSourceCatalog(config: Config, logger: Logger): SourceCatalog {
+  const catalog = new SourceCatalog({ file: config.sourcesFile, timeZone: config.timeZone, initial: config.sources, logger });
+  catalog.watch();
+  return catalog;
 }
 
 /** Services that run apart share state only through PostgreSQL (and Redis): refuse the embedded database. */

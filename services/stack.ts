@@ -19,6 +19,7 @@ import { startPatientIndexService } from './patient-index';
 import { createRosterReader } from './roster-reader';
 import { Metrics } from '../ops/metrics';
 import type { Tracer } from '@opentelemetry/api';
+import { fixedCatalog, type SourceCatalog } from '../lib/source-catalog';
 
 export interface StackOptions {
   config: Config;
@@ -31,6 +32,8 @@ export interface StackOptions {
   metrics?: Metrics;
   /** OpenTelemetry tracer of the process (ops/tracing.ts) when tracing is on: every service of the stack reports to it. */
   tracer?: Tracer;
+  /** The live sources (reloaded from the sources file: `npm start` watches it); without it, config.sources, fixed. */
+  catalog?: SourceCatalog;
 }
 
 export interface Stack {
@@ -49,6 +52,8 @@ export interface Stack {
 /** Starts each service in the order they need each other, and stops them in reverse. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { config, logger } = options;
+  // One catalogue for every part of the process: a reload reaches them all at once.
+  const catalog = options.catalog ?? fixedCatalog(config.sources);
   const progress = options.progress ?? (() => undefined);
   const metrics = options.metrics ?? new Metrics({ service: 'stack' });
   const stops: { what: string; stop: () => Promise<void> }[] = [];
@@ -71,12 +76,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const cache = await openAnswerCacheFor(config, logger, { oneProcess: true, prefix: dbSchema ? `${dbSchema}:` : '', say: progress });
     stops.push({ what: 'answer cache', stop: () => cache.close() });
 
-    const labs = await startLabListeners({ config, logger, db: ingestionDb, invalidation: cache, progress, metrics, tracer: options.tracer });
+    const labs = await startLabListeners({ config, logger, db: ingestionDb, invalidation: cache, progress, metrics, tracer: options.tracer, catalog });
     stops.push({ what: 'lab listeners', stop: labs.stop });
 
     // The first roster reads finish before the subgraphs take their first coverage snapshot, so the
     // first view already asks only the sources that hold the person.
-    const rosters = await createRosterReader({ config, logger, db, invalidation: cache, metrics });
+    const rosters = await createRosterReader({ config, logger, db, invalidation: cache, metrics, catalog });
     await rosters.readAllOnce();
     rosters.start();
     stops.push({ what: 'roster reads', stop: rosters.stop });
@@ -86,12 +91,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let subgraphUrls: Record<SubgraphName, string> | undefined;
     if (config.gatewaySubgraphs === 'remote') {
       const urls = {} as Record<SubgraphName, string>;
-      const index = await startPatientIndexService({ config, logger, db, progress, metrics, tracer: options.tracer });
+      const index = await startPatientIndexService({ config, logger, db, progress, metrics, tracer: options.tracer, catalog });
       stops.push({ what: 'subgraph patient-index', stop: index.stop });
       urls['patient-index'] = index.url;
       progress(`subgraph patient-index: ${index.url}`);
       for (const name of Object.keys(DOMAIN_SUBGRAPHS) as DomainSubgraphName[]) {
-        const subgraph = await startDomainSubgraphService(name, { config, logger, db, cache, metrics, tracer: options.tracer });
+        const subgraph = await startDomainSubgraphService(name, { config, logger, db, cache, metrics, tracer: options.tracer, catalog });
         stops.push({ what: `subgraph ${name}`, stop: subgraph.stop });
         urls[name] = subgraph.url;
         progress(`subgraph ${name}: ${subgraph.url}`);
@@ -100,7 +105,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       subgraphUrls = urls;
     }
 
-    const gateway = await startGatewayService({ config, logger, db, subgraphUrls, cache, progress, metrics, readiness: labs.checks, tracer: options.tracer });
+    const gateway = await startGatewayService({ config, logger, db, subgraphUrls, cache, progress, metrics, readiness: labs.checks, tracer: options.tracer, catalog });
     stops.push({ what: 'gateway', stop: gateway.stop });
     progress(`gateway: ${gateway.url}${config.gatewaySubgraphs === 'in-process' ? ' (subgraphs in process)' : ''}`);
     const xref = new XrefStore(db);

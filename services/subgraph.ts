@@ -18,16 +18,16 @@ if (!SUBGRAPH_NAMES.includes(name)) {
   process.exit(2);
 }
 
-runService(`subgraph ${name}`, async ({ config, logger, say, tracer }) => {
+runService(`subgraph ${name}`, async ({ config, logger, say, tracer, catalog }) => {
   requireSubgraphSecret(process.env, `the ${name} subgraph`);
   const db = await openDb({ url: requireSharedDatabase(config, `the ${name} subgraph`), schema: config.dbSchema, settings: config.db, service: name, logger });
   const metrics = new Metrics({ service: name, processMetrics: true });
   if (name === 'patient-index') {
-    const index = await startPatientIndexService({ config, logger, db, progress: say, metrics, tracer });
+    const index = await startPatientIndexService({ config, logger, db, progress: say, metrics, tracer, catalog });
     return { describe: [`subgraph ${name}: ${index.url}`], stop: () => index.stop().then(() => db.close()) };
   }
   const cache = await openAnswerCacheFor(config, logger, { oneProcess: false, prefix: config.dbSchema ? `${config.dbSchema}:` : '', say });
-  const subgraph = await startDomainSubgraphService(name as DomainSubgraphName, { config, logger, db, cache, metrics, tracer });
+  const subgraph = await startDomainSubgraphService(name as DomainSubgraphName, { config, logger, db, cache, metrics, tracer, catalog });
   return {
     describe: [`subgraph ${name}: ${subgraph.url}`],
     stop: async () => {

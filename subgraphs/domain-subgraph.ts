@@ -28,7 +28,8 @@ export interface DomainSubgraphOptions {
   /** The subgraph's SDL (schema/subgraph-sdl: shared declarations + its own). */
   sdl: string;
   kinds: readonly RecordKind[];
-  sources: readonly RecordSource[];
+  /** The connected sources of each kind, as of now: the list changes when the sources file is reloaded. */
+  sourcesOf(kind: RecordKind): readonly RecordSource[];
   guards: SourceGuards;
   coverage: AskDeps['coverage'];
   cache: AskDeps['cache'];
@@ -43,9 +44,6 @@ export interface DomainSubgraphOptions {
  * answer is reported in the response extensions, from which the gateway builds `Patient.sources`.
  */
 export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefinition<DomainContext> {
-  const byKind = new Map<RecordKind, RecordSource[]>();
-  for (const source of options.sources) byKind.set(source.kind, [...(byKind.get(source.kind) ?? []), source]);
-
   const resolveKind = (kind: RecordKind) => async (patient: PatientRepresentation, args: { since?: string }, context: DomainContext, info: GraphQLResolveInfo) => {
     // Defence in depth: the gateway already withholds domains a role may not see.
     if (!context.caller.domains.includes(DOMAIN_OF_KIND[kind])) throw forbidden();
@@ -78,7 +76,7 @@ export function domainSubgraph(options: DomainSubgraphOptions): SubgraphDefiniti
         ...base,
         reports,
         partialErrors: [],
-        records: createRecordLoaders({ sourcesOf: (kind) => byKind.get(kind) ?? [], guards: options.guards, coverage: options.coverage, cache: options.cache, cacheTtlMsOf: options.cacheTtlMsOf, observer: options.observer, logger: base.logger }, (r) => reports.push(...r)),
+        records: createRecordLoaders({ sourcesOf: options.sourcesOf, guards: options.guards, coverage: options.coverage, cache: options.cache, cacheTtlMsOf: options.cacheTtlMsOf, observer: options.observer, logger: base.logger }, (r) => reports.push(...r)),
       };
     },
     finish: finishWithReports,

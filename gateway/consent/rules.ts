@@ -11,7 +11,7 @@ import { mayConsult, mayReadAccessLog, mayRecordConsent } from '../../consent/wh
  * Types whose every field is allowed once their parent's rule let them through: what a permitted
  * record holds is permitted. The result phase skips the shield on them (gateway/execution).
  */
-export const OPEN_TYPES = ['MedicationDispense', 'LabResult', 'ImagingStudy', 'Encounter', 'Condition', 'Allergy', 'Immunization', 'Facility', 'SourceStatus', 'ConsentStatus', 'AccessLogEntry'] as const;
+export const OPEN_TYPES = ['MedicationDispense', 'LabResult', 'ImagingStudy', 'Encounter', 'Condition', 'Allergy', 'Immunization', 'Facility', 'SourceStatus', 'ConsentStatus', 'AccessLogEntry', 'Coverage', 'SourcesFileProblem', 'AreaCoverage', 'SourceRollout'] as const;
 
 /** Where the result phase hangs the NAM a Patient object was asked for (the client may not select `nam`). */
 export const NAM_OF = Symbol('nam');
@@ -65,10 +65,15 @@ export function consentRules(options: { policy: Policy; decide(context: Enforcem
     mayRecordConsent(context.provider, args.nam, args.channel) ? true : forbidden('Online: the person for their own record. By mail or phone: a consent clerk.'),
   );
 
+  // Issue #9 §7: the roll-out is about sources, never a person; the people themselves have no use for it.
+  const seesRollout = rule('may-see-rollout', { cache: 'no_cache' })((_parent, _args, context: EnforcementContext) =>
+    context.provider.role !== 'person' ? true : forbidden('The roll-out of sources is for providers and operators.'),
+  );
+
   const domainFields = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, and(recordOpen, seesDomain[DOMAIN_OF_KIND[kind]])]));
   return shield(
     {
-      Query: { patient: and(knownRole, consults), patients: and(knownRole, consults), accessLog: and(knownRole, readsAccessLog) },
+      Query: { patient: and(knownRole, consults), patients: and(knownRole, consults), accessLog: and(knownRole, readsAccessLog), coverage: and(knownRole, seesRollout) },
       Mutation: { recordRefusal: and(knownRole, recordsConsent), withdrawRefusal: and(knownRole, recordsConsent) },
       // Named one by one, no wildcard: a field added to Patient later is denied until it gets a rule.
       Patient: { nam: recordOpen, familyName: recordOpen, givenName: recordOpen, birthDate: recordOpen, recordStatus: recordOpen, sources: recordOpen, ...domainFields },

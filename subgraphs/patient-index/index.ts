@@ -8,6 +8,7 @@ import { badUserInput, recordRefused } from '../../lib/errors';
 import { scalarResolvers } from '../../lib/scalars';
 import type { BaseContext, SubgraphDefinition } from '../serve';
 import { consentResolvers } from './consent-resolvers';
+import { coverageResolvers, type CoverageSources } from './coverage-resolvers';
 import type { InsuredPerson, Registry } from './registry';
 import type { RecordLocation, RecordLocator } from '../../locator/record-locator';
 
@@ -23,6 +24,8 @@ export interface PatientIndexOptions {
   register: Pick<RefusalRegister, 'currentMany' | 'record'>;
   accessLog: Pick<AccessLog, 'forPerson'>;
   maxPatientsPerRequest: number;
+  /** The roll-out as Query.coverage shows it. */
+  coverage: CoverageSources;
 }
 
 /** A Patient as this subgraph resolves it: the registry's person, and whether every source is to be asked. */
@@ -54,6 +57,7 @@ export function patientIndexSubgraph(options: PatientIndexOptions): SubgraphDefi
       ...scalarResolvers,
       Query: {
         ...consent.Query,
+        ...coverageResolvers(options.coverage).Query,
         patient: async (_: unknown, args: { nam: string; allSources?: boolean | null }, context: PatientIndexContext) => {
           const found = await find(context, args.nam, args.allSources === true);
           if (found instanceof Error) throw found;

@@ -30,7 +30,7 @@ beforeAll(async () => {
   listeners = await startLabListeners({ config, logger: silent, db, metrics });
   sourceId = [...listeners.ports.keys()][0];
   const lines: string[] = [];
-  ops = await startOpsListener(config, { metrics, checks: [databaseCheck(db), ...listeners.checks], say: (line) => lines.push(line) });
+  ops = await startOpsListener(config, { metrics, checks: () => [databaseCheck(db), ...listeners.checks()], say: (line) => lines.push(line) });
   opsUrl = /ops: (\S+)\/health/.exec(lines[0])![1];
   const lab = await startDemoLabSystem({ host: '127.0.0.1', port: listeners.ports.get(sourceId)!, people: demoPeople() });
   await lab.close();

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Tracer } from '@opentelemetry/api';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { SourceCatalog } from '../../lib/source-catalog';
 import { Writable } from 'node:stream';
 import { developmentToken } from '../../bin/token';
 import { startDemoLabSystem } from '../../demo/lab-system';
@@ -22,6 +25,8 @@ export interface TestStack {
   people: DemoPerson[];
   /** Every log line the platform wrote during the suite. */
   logs: string[];
+  /** The watched sources file, with watchSourcesFile. */
+  sourcesFile?: string;
   token(claims?: { role?: string; sub?: string; facility?: string }): Promise<string>;
   /** POSTs a GraphQL operation to the gateway as a physician unless told otherwise. */
   query(query: string, variables?: Record<string, unknown>, as?: { role?: string; sub?: string; facility?: string; token?: string | null }): Promise<{ status: number; body: any }>;
@@ -36,6 +41,11 @@ export interface TestStackOptions {
   dbSchema?: string;
   /** OpenTelemetry tracer for every service of the stack (test/ops/tracing.test.ts). */
   tracer?: Tracer;
+  /**
+   * Writes the sources to a file of the test's own and has the stack watch it, as `npm start`
+   * does: the test changes the file (TestStack.sourcesFile) and the stack reloads it.
+   */
+  watchSourcesFile?: boolean;
 }
 
 /**
@@ -67,7 +77,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const dbSchema = options.dbSchema ?? `stack_${randomBytes(4).toString('hex')}`;
   // Instances sharing a database share the answer cache too (same Redis prefix and key).
   config.answerCache.key ??= createHash('sha256').update(`test-cache-key:${dbSchema}`).digest();
-  const platform = await startStack({ config, logger: createLogger('debug', capture), dbSchema, tracer: options.tracer });
+  let catalog: SourceCatalog | undefined;
+  let sourcesFile: string | undefined;
+  if (options.watchSourcesFile) {
+    sourcesFile = join(mkdtempSync(join(tmpdir(), 'qhr-sources-')), 'sources.json');
+    writeFileSync(sourcesFile, JSON.stringify({ sources: config.sources }, null, 2));
+    catalog = new SourceCatalog({ file: sourcesFile, timeZone: config.timeZone, initial: config.sources, logger: createLogger('debug', capture) });
+    catalog.watch();
+  }
+  const platform = await startStack({ config, logger: createLogger('debug', capture), dbSchema, tracer: options.tracer, catalog });
   await importXref(join(__dirname, '../../demo/xref.csv'), platform.xref, new Set(config.sources.map((s) => s.id)));
   for (const [, port] of platform.labPorts) {
     const lab = await startDemoLabSystem({ host: '127.0.0.1', port, people });
@@ -82,6 +100,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     systems,
     people,
     logs,
+    sourcesFile,
     token,
     async query(query, variables, as = {}) {
       const bearer = as.token === null ? undefined : (as.token ?? (await token({ role: as.role, sub: as.sub, facility: as.facility })));
@@ -96,6 +115,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       // The instance that made the schema drops it.
       if (!options.dbSchema && platform.db.kind === 'postgres') await platform.db.query(`DROP SCHEMA IF EXISTS ${dbSchema} CASCADE`).catch(() => undefined);
       await platform.stop();
+      catalog?.close();
+      if (sourcesFile) rmSync(dirname(sourcesFile), { recursive: true, force: true });
       await systems.stop();
     },
   };
