@@ -4,17 +4,48 @@ import { demoClinicRecords } from './clinic-records';
 import { demoDispenses, type DispenseOptions } from './dispenses';
 import { namIdentifier, patientResource } from './patient-resource';
 
+/**
+ * The neighbourhood pharmacies of Montréal's other five areas (the roll-out connects every area's
+ * pharmacies first): a person living in an area fills some prescriptions near home too.
+ */
+export const AREA_PHARMACIES = {
+  'pharmacy-mtl-east': 'East',
+  'pharmacy-mtl-north': 'North',
+  'pharmacy-mtl-south-west': 'South-west',
+  'pharmacy-mtl-centre-west': 'Centre-west',
+  'pharmacy-mtl-west': 'West',
+} as const;
+type AreaPharmacy = keyof typeof AREA_PHARMACIES;
+const AREA_PHARMACY_IDS = Object.keys(AREA_PHARMACIES) as AreaPharmacy[];
+
+/**
+ * Sources demo/sources.json lists for a later day (a clinic of the North area, the Centre's
+ * emergency room): their servers answer, with nothing on file yet, when their day comes.
+ */
+const PLANNED_CLINICS = ['clinic-mtl-north', 'er-mtl-centre'] as const;
+
 /** The FHIR tenants of the demo server, one per FHIR source in demo/sources.json (same ids). */
-export const DEMO_FHIR_TENANTS = ['pharmacy-mtl-centre', 'pharmacy-trois-rivieres', 'clinic-mtl-east'] as const;
+export const DEMO_FHIR_TENANTS = ['pharmacy-mtl-centre', 'pharmacy-trois-rivieres', 'clinic-mtl-east', ...AREA_PHARMACY_IDS, ...PLANNED_CLINICS] as const;
 export type DemoFhirTenant = (typeof DEMO_FHIR_TENANTS)[number];
 export type DemoFhirDataset = Record<DemoFhirTenant, Resource[]>;
 
+const PHARMACY_TYPES = ['Patient', 'MedicationDispense'] as const;
+const CLINIC_TYPES = ['Patient', 'Encounter', 'Condition', 'AllergyIntolerance', 'Immunization'] as const;
 /** The resource types each tenant serves (besides Patient). */
 export const DEMO_FHIR_TYPES: Record<DemoFhirTenant, readonly string[]> = {
-  'pharmacy-mtl-centre': ['Patient', 'MedicationDispense'],
-  'pharmacy-trois-rivieres': ['Patient', 'MedicationDispense'],
-  'clinic-mtl-east': ['Patient', 'Encounter', 'Condition', 'AllergyIntolerance', 'Immunization'],
+  'pharmacy-mtl-centre': PHARMACY_TYPES,
+  'pharmacy-trois-rivieres': PHARMACY_TYPES,
+  'clinic-mtl-east': CLINIC_TYPES,
+  'clinic-mtl-north': CLINIC_TYPES,
+  'er-mtl-centre': CLINIC_TYPES,
+  ...(Object.fromEntries(AREA_PHARMACY_IDS.map((id) => [id, PHARMACY_TYPES])) as unknown as Record<AreaPharmacy, readonly string[]>),
 };
+
+/** The area pharmacy near a Montréal person's home, when they fill there too (one in three, drawn per person). */
+export function areaPharmacyOf(person: DemoPerson): AreaPharmacy | undefined {
+  if (person.region !== 'Montréal' || hasNoDemoRecords(person) || seeded(9500 + person.index)() >= 1 / 3) return undefined;
+  return AREA_PHARMACY_IDS.find((id) => AREA_PHARMACIES[id] === person.area);
+}
 
 /** The Trois-Rivières pharmacy's own patient file numbers. */
 export const TROIS_RIVIERES_FILE_SYSTEM = 'https://pharmaciedesforges.example/dossier-patient';
@@ -35,6 +66,7 @@ export const isFollowedAtClinic = (person: DemoPerson) => person.region === 'Mon
  */
 export function demoPatientIdOf(tenant: DemoFhirTenant, person: DemoPerson): string {
   if (tenant === 'pharmacy-trois-rivieres') return localPharmacyIdOf(person);
+  if (tenant in AREA_PHARMACIES) return String(3000 + person.index * 3);
   return String((tenant === 'pharmacy-mtl-centre' ? 1000 : 5000) + person.index * 3);
 }
 
@@ -43,8 +75,8 @@ export function demoPatientIdOf(tenant: DemoFhirTenant, person: DemoPerson): str
  * person and tenant): the same people always get the same records, in every process.
  */
 export function demoFhirResources(people: readonly DemoPerson[]): DemoFhirDataset {
-  const dataset: DemoFhirDataset = { 'pharmacy-mtl-centre': [], 'pharmacy-trois-rivieres': [], 'clinic-mtl-east': [] };
-  const counters: Record<DemoFhirTenant, number> = { 'pharmacy-mtl-centre': 20000, 'pharmacy-trois-rivieres': 70000, 'clinic-mtl-east': 40000 };
+  const dataset = Object.fromEntries(DEMO_FHIR_TENANTS.map((tenant) => [tenant, []])) as unknown as DemoFhirDataset;
+  const counters = { 'pharmacy-mtl-centre': 20000, 'pharmacy-trois-rivieres': 70000, 'clinic-mtl-east': 40000, ...Object.fromEntries(AREA_PHARMACY_IDS.map((id, i) => [id, 100000 * (i + 1)])) } as Record<DemoFhirTenant, number>;
   const nextId = (tenant: DemoFhirTenant) => () => String(++counters[tenant]);
   for (const person of people) {
     const empty = hasNoDemoRecords(person);
@@ -65,6 +97,12 @@ export function demoFhirResources(people: readonly DemoPerson[]): DemoFhirDatase
         const options: DispenseOptions = { dinSystem: 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-hc-din', withOffset: false, drugs: 1 + (person.index % 3), maxFills: 6, acute: true };
         dataset['pharmacy-trois-rivieres'].push(...demoDispenses(seeded(8100 + person.index), demoPatientIdOf('pharmacy-trois-rivieres', person), nextId('pharmacy-trois-rivieres'), options));
       }
+    }
+    const near = areaPharmacyOf(person);
+    if (near) {
+      dataset[near].push(patient(near, person));
+      const options: DispenseOptions = { dinSystem: 'http://hl7.org/fhir/NamingSystem/ca-hc-din', withOffset: true, drugs: 1, maxFills: 3, acute: true };
+      dataset[near].push(...demoDispenses(seeded(9600 + person.index), demoPatientIdOf(near, person), nextId(near), options));
     }
     if (montreal && (empty || isFollowedAtClinic(person))) {
       dataset['clinic-mtl-east'].push(patient('clinic-mtl-east', person));

@@ -8,10 +8,12 @@ const lab = { id: 'lab-1', name: 'Laboratoire A', domain: 'LAB_RESULTS', protoco
 const pharmacy = { id: 'pharm-1', name: 'Pharmacie A', domain: 'MEDICATIONS', protocol: 'fhir-r4', url: 'http://pharm.example/fhir/', region: 'Montréal', area: 'Centre', patientId: 'nam' };
 
 describe('the sources file', () => {
-  test('the demo sources file lists two pharmacies, a clinic, a PACS and a laboratory', () => {
+  test("the demo sources file covers Montréal's six areas and Mauricie, pharmacies first, with clinics and an emergency room planned", () => {
     const sources = readSourcesFile(join(__dirname, '../../demo/sources.json'), defaults);
-    expect(sources.filter((s) => s.domain === 'MEDICATIONS')).toHaveLength(2);
-    expect(sources.map((s) => s.protocol).sort()).toEqual(['dicomweb', 'fhir-r4', 'fhir-r4', 'fhir-r4', 'hl7v2-mllp']);
+    const pharmacyAreas = sources.filter((s) => s.kind === 'pharmacy').map((s) => `${s.region}/${s.area}`);
+    expect(pharmacyAreas.sort()).toEqual(['Mauricie/Trois-Rivières', 'Montréal/Centre', 'Montréal/Centre-west', 'Montréal/East', 'Montréal/North', 'Montréal/South-west', 'Montréal/West']);
+    expect(sources.filter((s) => s.kind === 'emergency-room')).toHaveLength(1);
+    expect(sources.every((s) => s.connectedSince)).toBe(true);
   });
 
   test('a FHIR source without namSystem uses the Canadian baseline system for the Québec health card', () => {
