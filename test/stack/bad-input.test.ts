@@ -73,7 +73,12 @@ describe('fifty people cost one search per FHIR source and resource type', () =>
       'POST /clinic-mtl-east/fhir/Condition/_search',
       'POST /clinic-mtl-east/fhir/Encounter/_search',
       'POST /clinic-mtl-east/fhir/Immunization/_search',
+      'POST /pharmacy-mtl-centre-west/fhir/MedicationDispense/_search',
       'POST /pharmacy-mtl-centre/fhir/MedicationDispense/_search',
+      'POST /pharmacy-mtl-east/fhir/MedicationDispense/_search',
+      'POST /pharmacy-mtl-north/fhir/MedicationDispense/_search',
+      'POST /pharmacy-mtl-south-west/fhir/MedicationDispense/_search',
+      'POST /pharmacy-mtl-west/fhir/MedicationDispense/_search',
       'POST /pharmacy-trois-rivieres/fhir/MedicationDispense/_search',
     ]);
     // Paging happened (the demo server pages by 20), and it is the only other traffic.
