@@ -180,4 +180,19 @@ describe('what the pages say and send', () => {
       expect(text).toMatch(new RegExp(`^(query|mutation) ${name}\\(\\$nam: NAM!`));
     }
   });
+
+  test('the operations file works as a safelist: with it, the pages’ operations run and nothing else does', async () => {
+    const file = join(STATIC_DIR, 'operations.json');
+    const operations: Record<string, string> = JSON.parse(readFileSync(file, 'utf8'));
+    const lone = await startLoneGateway({ SAFELIST_FILE: file });
+    try {
+      const token = await lone.token();
+      const send = (query: string) => fetch(lone.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: { nam: 'GAGN44541911' } }) });
+      const registered = await (await send(operations.PatientView)).json();
+      expect(JSON.stringify(registered)).not.toContain('OPERATION_NOT_REGISTERED');
+      expect((await (await send('query($nam: NAM!) { patient(nam: $nam) { nam } }')).json()).errors[0].extensions.code).toBe('OPERATION_NOT_REGISTERED');
+    } finally {
+      await lone.stop();
+    }
+  });
 });
