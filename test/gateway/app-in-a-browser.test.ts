@@ -242,7 +242,7 @@ describeWithChromium("the people's pages in Chromium", () => {
     await page.getByRole('heading', { level: 1, name: 'Mon dossier santé' }).waitFor();
     await page.getByText('Votre dossier est actif').waitFor();
     const log = page.locator('section', { has: page.getByRole('heading', { level: 2, name: 'Qui a consulté mon dossier' }) });
-    expect(await log.locator('tbody tr', { hasText: 'MD-500001' }).innerText()).toMatch(/Consultation du dossier[\s\S]*médecin[\s\S]*clinic-mtl-east[\s\S]*Médicaments[\s\S]*Accordé/);
+    expect(await log.locator('tbody tr', { hasText: 'MD-500001' }).innerText()).toMatch(/Consultation du dossier[\s\S]*médecin[\s\S]*clinic-mtl-east[\s\S]*Médicaments[\s\S]*Accès accordé/);
     await accessible(page, 'my record');
     await shot(page, 'me-active');
 
@@ -292,7 +292,7 @@ describeWithChromium("the people's pages in Chromium", () => {
     await page.getByLabel('Retrait du refus').check();
     await page.getByLabel('Courrier').check();
     await page.getByRole('button', { name: 'Inscrire', exact: true }).click();
-    const history = page.locator('section', { has: page.getByRole('heading', { level: 2, name: 'Mes refus et retraits' }) });
+    const history = page.locator('section', { has: page.getByRole('heading', { level: 2, name: 'Historique au registre des refus' }) });
     await history.locator('tbody tr').nth(1).waitFor();
     const rows = await history.locator('tbody tr').allInnerTexts();
     expect(rows.map((row) => row.split('\t').slice(1))).toEqual([

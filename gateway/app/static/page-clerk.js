@@ -80,7 +80,7 @@ export function mount(ctx) {
         h('p', { class: `status status-${register.recordStatus}` }, h('strong', {}, t(`status.${register.recordStatus}`)), register.collectedBefore ? [' — ', t('scope.before', { date: date(register.collectedBefore).textContent })] : null, register.effectiveAt ? [' — ', t('register.effectiveAt'), ' ', dateTime(register.effectiveAt)] : null),
       ),
       role === 'consent_clerk' ? changeForm(record) : null,
-      h('section', { 'aria-labelledby': 'clerk-history' }, h('h2', { id: 'clerk-history', tabindex: '-1' }, t('me.history')), registerTable(register.changes)),
+      h('section', { 'aria-labelledby': 'clerk-history' }, h('h2', { id: 'clerk-history', tabindex: '-1' }, t('clerk.history')), registerTable(register.changes)),
     ];
   };
 
