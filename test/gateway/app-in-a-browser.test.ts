@@ -195,6 +195,12 @@ describeWithChromium("the people's pages in Chromium", () => {
     }
     await accessible(page, 'patient view, pharmacist');
     await shot(page, 'patient-view-pharmacist');
+    // A well-formed NAM nobody has: said so, not an empty record.
+    await page.getByRole('link', { name: 'Rechercher un patient' }).click();
+    await page.getByLabel('Numéro d’assurance maladie (NAM)').fill('ZZZZ50010199');
+    await page.getByRole('button', { name: 'Afficher le dossier' }).click();
+    await page.getByText('Aucune personne assurée n’a ce NAM.').waitFor();
+    expect(await page.locator('section.domain').count()).toBe(0);
     await session.context.close();
   }, 60_000);
 
@@ -314,6 +320,26 @@ describeWithChromium("the people's pages in Chromium", () => {
     await shot(page, 'signed-out');
     await session.context.close();
   }, 90_000);
+
+  test('signing in with an identity provider’s token: a good one opens the page, one the gateway refuses leads back to the sign-in', async () => {
+    const person = fresh();
+    const session = await open('/app/me');
+    const { page } = session;
+    await page.getByLabel('Jeton d’accès (bearer)').fill(await developmentToken({ role: 'person', sub: person.nam }, 'not-the-gateway-secret', '10m'));
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByText('Votre session a pris fin. Connectez-vous de nouveau.').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/sign-in');
+    await page.getByLabel('Jeton d’accès (bearer)').fill('not a token');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByText('Ce jeton n’est pas lisible').waitFor();
+    await page.getByLabel('Jeton d’accès (bearer)').fill(await developmentToken({ role: 'person', sub: person.nam }, DEV_JWT_SECRET, '10m'));
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    // Back where the person was going before the sign-in was asked.
+    await page.getByText('Votre dossier est actif').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/me');
+    await accessible(page, 'sign-in');
+    await session.context.close();
+  }, 60_000);
 
   test('after a provider’s session and sign-out, the browser keeps nothing personal, and the server logged none of it', async () => {
     const person = fresh();

@@ -126,7 +126,10 @@ async function show() {
     async graphql(name, variables) {
       const answer = await graphql(name, variables);
       if (mine !== generation) return null;
-      if (unauthenticated(answer)) return void expired() ?? null;
+      if (unauthenticated(answer)) {
+        expired();
+        return null;
+      }
       return retryLater(answer) ? { ...answer, retry: true } : answer;
     },
   });
