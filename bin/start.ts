@@ -66,6 +66,7 @@ async function main() {
       }
     }
     say(`ready: ${platform.gatewayUrl}  (token: npm run token -- --role physician)`);
+    if (config.clients.pages) say(`people's pages: ${new URL('/app/', platform.gatewayUrl)}  (patient view, /app/me, /app/clerk)`);
   } catch (error) {
     say(`could not start: ${(error as Error).message}`);
     await stop(1);

@@ -2,18 +2,11 @@
  * `npm run token -- --role physician [--sub LICENCE] [--facility ID] [--ttl 8h]`: prints a
  * development bearer token signed with AUTH_JWT_SECRET (or the development default).
  */
-import { SignJWT } from 'jose';
 import { parseArgs } from 'node:util';
 import { DEV_JWT_SECRET } from '../lib/config';
+import { developmentToken } from '../lib/development-token';
 
-export async function developmentToken(claims: { sub: string; role: string; facility?: string }, secret = DEV_JWT_SECRET, ttl = '8h'): Promise<string> {
-  return new SignJWT({ role: claims.role, ...(claims.facility ? { facility: claims.facility } : {}) })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(claims.sub)
-    .setIssuedAt()
-    .setExpirationTime(ttl)
-    .sign(new TextEncoder().encode(secret));
-}
+export { developmentToken };
 
 async function main() {
   const { values } = parseArgs({

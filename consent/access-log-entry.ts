@@ -6,7 +6,7 @@ import { ENTRY_KINDS, type EntryKind } from './access-log-hash';
 export type Outcome = 'GRANTED' | 'DENIED';
 
 export interface AccessEntryInput {
-  /** What was read: the record (default) or the person's access log. */
+  /** What was read: the record (default), the person's access log or their refusal register. */
   kind?: EntryKind;
   /** A valid NAM, normalised (lib/nam.ts normalizeNam). */
   nam: string;
@@ -44,6 +44,7 @@ export function flaw(entry: AccessEntryInput): string | undefined {
   if (entry.outcome !== 'GRANTED' && entry.outcome !== 'DENIED') return 'outcome must be GRANTED or DENIED';
   if (!Array.isArray(entry.domains) || entry.domains.some((domain) => !DOMAINS.includes(domain))) return 'unknown domain';
   if (kind === 'ACCESS_LOG' && entry.domains.length > 0) return 'a reading of the access log asks no domain';
+  if (kind === 'CONSENT_REGISTER' && entry.domains.length > 0) return 'a reading of the refusal register asks no domain';
   if (entry.requestId !== undefined && !isSafeRequestId(entry.requestId)) return 'a request id is 8 to 64 letters, digits, dots, dashes or underscores';
   if (entry.at !== undefined && !(entry.at instanceof Date && !Number.isNaN(entry.at.getTime()))) return 'invalid time';
   return undefined;

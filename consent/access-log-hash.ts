@@ -23,8 +23,9 @@ export const HASH_FORMATS: readonly HashFormat[] = ['v1', 'v2', 'v3', 'v4'];
 export const CURRENT_FORMAT: HashFormat = 'v4';
 
 /** What an entry records: a consultation of the record, or a reading of the access log itself (issue #8 §5). */
-export type EntryKind = 'RECORD' | 'ACCESS_LOG';
-export const ENTRY_KINDS: readonly EntryKind[] = ['RECORD', 'ACCESS_LOG'];
+/** A consultation of the record, a reading of the access log, a reading of the refusal register. */
+export type EntryKind = 'RECORD' | 'ACCESS_LOG' | 'CONSENT_REGISTER';
+export const ENTRY_KINDS: readonly EntryKind[] = ['RECORD', 'ACCESS_LOG', 'CONSENT_REGISTER'];
 
 /** The columns a link covers: every column but `hash`. */
 export interface ChainedRow {

@@ -54,6 +54,14 @@ export const ACCESS_LOG_SCHEMA: readonly string[] = [
   `ALTER TABLE access_log ADD COLUMN IF NOT EXISTS request_id text`,
   // Readings of the log are entries too (issue #8 §5); every earlier entry is a consultation.
   `ALTER TABLE access_log ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'RECORD' CHECK (kind IN ('RECORD', 'ACCESS_LOG'))`,
+  // Readings of the refusal register are entries too (issue #11): the kind CHECK of earlier tables is replaced once.
+  `DO $$ BEGIN
+     IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'access_log'::regclass
+                    AND conname = 'access_log_kind_check' AND pg_get_constraintdef(oid) LIKE '%CONSENT_REGISTER%') THEN
+       ALTER TABLE access_log DROP CONSTRAINT IF EXISTS access_log_kind_check;
+       ALTER TABLE access_log ADD CONSTRAINT access_log_kind_check CHECK (kind IN ('RECORD', 'ACCESS_LOG', 'CONSENT_REGISTER'));
+     END IF;
+   END $$`,
   // A person's own log (accessLog(nam, since)).
   `CREATE INDEX IF NOT EXISTS access_log_person ON access_log (nam, at)`,
   // "Did this provider consult this record before the refusal?" looks at granted entries only.

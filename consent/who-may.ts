@@ -20,5 +20,12 @@ export const mayRecordConsent = (actor: Actor, nam: string, channel: string) =>
 /** QHR: the person may read who consulted their record; so may privacy officers. */
 export const mayReadAccessLog = (actor: Actor, nam: string) => actor.role === 'privacy_officer' || isSelf(actor, nam);
 
+/**
+ * QHR: whether a person refused is theirs to read, and the consent clerks' who record refusals by
+ * mail or phone (they must see what is in force before recording a change); privacy officers audit it.
+ */
+export const mayReadConsentRegister = (actor: Actor, nam: string) =>
+  actor.role === 'consent_clerk' || actor.role === 'privacy_officer' || isSelf(actor, nam);
+
 /** A person consults only their own record; providers any (their role decides the domains). */
 export const mayConsult = (actor: Actor, nams: readonly string[]) => actor.role !== 'person' || nams.every((nam) => isSelf(actor, nam));

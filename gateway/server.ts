@@ -16,6 +16,8 @@ import { consentRules, NAM_OF } from './consent/rules';
 import { useConsent } from './consent/use-consent';
 import type { GatewayContext } from './context';
 import { EnforcingGateway } from './execution/enforcing-gateway';
+import { appRoutes } from './app/routes';
+import { devSignInAllowed } from './app/dev-sign-in';
 import { explorerRoutes } from './explorer/routes';
 import { computed } from './execution/phase-schemas';
 import { listenHttp } from './http-listener';
@@ -143,6 +145,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   // EXPLORER: on in development, off in production unless configured (issue #10 §4).
   const explorer = config.clients.explorer ? explorerRoutes({ endpoint: '/graphql' }) : undefined;
+  // PAGES: the people's pages (issue #11), on unless configured off; the development sign-in only with the development secret.
+  const pages = config.clients.pages ? appRoutes({ devSignIn: devSignInAllowed(config), roles: [...policy.keys()] }) : undefined;
   const { url } = await listenHttp(server, {
     host: config.host,
     port: config.port,
@@ -161,7 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         planErrors: new Map(),
       };
     },
-  }, firstOf(opsRoutes({ metrics, checks: options.readiness ?? [] }), explorer));
+  }, firstOf(opsRoutes({ metrics, checks: options.readiness ?? [] }), pages, explorer));
   return {
     url: new URL('/graphql', url).toString(),
     stop: async () => {

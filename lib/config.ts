@@ -144,6 +144,11 @@ export interface Config {
     corsOrigins: CorsOrigins;
     /** GraphiQL from the gateway's own assets for browsers (`EXPLORER=on|off`); unset: on in development, off in production. */
     explorer: boolean;
+    /**
+     * The people's pages under /app/ (issue #11: a provider's patient view, a person's own page, a
+     * consent clerk's desk), served from the gateway's own files (`PAGES=on|off`, default on).
+     */
+    pages: boolean;
     /** Persisted-operations safelist (`SAFELIST_FILE`, a JSON manifest): when set, only its operations run. */
     safelistFile?: string;
   };
@@ -313,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clients: {
       corsOrigins: corsOriginsOf(env.CORS_ORIGINS, production),
       explorer: onOff(env, 'EXPLORER', !production),
+      pages: onOff(env, 'PAGES', true),
       safelistFile: env.SAFELIST_FILE || undefined,
     },
     tracing: tracingOf(env),

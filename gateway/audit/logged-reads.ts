@@ -20,7 +20,7 @@ export function recordReadsToLog(view: OperationView): RecordRead[] {
   return recordReads(view).filter((read) => read.nams.every(isValidNam));
 }
 
-/** A root `accessLog(nam, since)` field whose arguments coerce: whose log it reads. */
+/** A root `accessLog(nam, since)` or `consentRegister(nam)` field whose arguments coerce: whose log or register it reads. */
 export interface AccessLogRead {
   responseKey: string;
   /** Normalised. */
@@ -28,13 +28,23 @@ export interface AccessLogRead {
 }
 
 export function accessLogReads(view: OperationView): AccessLogRead[] {
+  return personReads(view, 'accessLog');
+}
+
+/** Readings of a person's refusal register (issue #11): logged like readings of their access log. */
+export function consentRegisterReads(view: OperationView): AccessLogRead[] {
+  return personReads(view, 'consentRegister');
+}
+
+/** The root query fields of this name whose `nam` argument coerces. */
+function personReads(view: OperationView, fieldName: 'accessLog' | 'consentRegister'): AccessLogRead[] {
   if (view.operation.operation !== 'query') return [];
   const queryType = view.schema.getQueryType()!;
-  const field = queryType.getFields().accessLog;
+  const field = queryType.getFields()[fieldName];
   if (!field) return [];
   const reads: AccessLogRead[] = [];
   for (const [responseKey, nodes] of collectFields(view.schema, view.fragments, view.variables, queryType, view.operation.selectionSet)) {
-    if (nodes[0].name.value !== 'accessLog') continue;
+    if (nodes[0].name.value !== fieldName) continue;
     const args = coercedArguments(field, nodes[0], view.variables);
     if (args && typeof args.nam === 'string') reads.push({ responseKey, nam: args.nam });
   }

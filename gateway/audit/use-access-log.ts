@@ -1,11 +1,11 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { AccessEntryInput, AccessLog } from '../../consent/access-log';
+import type { AccessEntryInput, AccessLog, EntryKind } from '../../consent/access-log';
 import { inSpan } from '../../ops/spans';
 import { accessLogUnavailable } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Domain } from '../../lib/sources';
 import type { ExecutionPlugin, PlanRequest } from '../execution/enforcing-gateway';
-import { accessLogReads, recordReadsToLog } from './logged-reads';
+import { accessLogReads, consentRegisterReads, recordReadsToLog, type AccessLogRead } from './logged-reads';
 
 /** The write started before the plan, per request. */
 const pending = new WeakMap<PlanRequest, Promise<void>>();
@@ -22,7 +22,8 @@ const pending = new WeakMap<PlanRequest, Promise<void>>();
  *
  * Reading someone's access log is an entry too (issue #8 §5), `kind` ACCESS_LOG, GRANTED or, when
  * the root rules refused it, DENIED: a refused read never reaches the patient index, so it is
- * logged here, where every request passes. A request that reads a log waits for its entries before
+ * logged here, where every request passes; so is reading their refusal register (issue #11, `kind`
+ * CONSENT_REGISTER: whether a person refused is theirs). A request that reads a log waits for its entries before
  * the plan runs, so the log it reads always ends with this very reading (never sometimes).
  */
 export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: Logger; tracer?: Tracer }): ExecutionPlugin {
@@ -30,7 +31,7 @@ export function useAccessLog(options: { log: Pick<AccessLog, 'append'>; logger: 
     (request.context.logger ?? options.logger).error({ failure: (error as Error).name, code: (error as { sqlState?: string }).sqlState }, 'access log write failed; response withheld');
   return {
     async beforePlan(request) {
-      const logReads = logReadEntries(request);
+      const logReads = [...personReadEntries(request, 'ACCESS_LOG', accessLogReads(request.view)), ...personReadEntries(request, 'CONSENT_REGISTER', consentRegisterReads(request.view))];
       const entries = [...recordEntries(request), ...logReads];
       if (entries.length === 0) return;
       // A span of its own (issue #10 §3): how long the write took, beside the sources it overlaps.
@@ -80,14 +81,17 @@ function recordEntries(request: PlanRequest): AccessEntryInput[] {
   return [...byNam].map(([nam, entry]) => entryFor(request, nam, { kind: 'RECORD', domains: [...entry.domains], granted: entry.granted }));
 }
 
-/** One entry per person whose log is read (read twice in one request, once); DENIED when the root rules refused it. */
-function logReadEntries(request: PlanRequest): AccessEntryInput[] {
+/**
+ * One entry per person whose log (or refusal register) is read (read twice in one request, once);
+ * DENIED when the root rules refused it.
+ */
+function personReadEntries(request: PlanRequest, kind: 'ACCESS_LOG' | 'CONSENT_REGISTER', reads: AccessLogRead[]): AccessEntryInput[] {
   const granted = new Map<string, boolean>();
-  for (const read of accessLogReads(request.view)) granted.set(read.nam, granted.get(read.nam) === true || !request.skipped.has(read.responseKey));
-  return [...granted].map(([nam, ok]) => entryFor(request, nam, { kind: 'ACCESS_LOG', domains: [], granted: ok }));
+  for (const read of reads) granted.set(read.nam, granted.get(read.nam) === true || !request.skipped.has(read.responseKey));
+  return [...granted].map(([nam, ok]) => entryFor(request, nam, { kind, domains: [], granted: ok }));
 }
 
-function entryFor(request: PlanRequest, nam: string, what: { kind: 'RECORD' | 'ACCESS_LOG'; domains: Domain[]; granted: boolean }): AccessEntryInput {
+function entryFor(request: PlanRequest, nam: string, what: { kind: EntryKind; domains: Domain[]; granted: boolean }): AccessEntryInput {
   const { provider, decidedAt, requestId } = request.context;
   return {
     kind: what.kind,

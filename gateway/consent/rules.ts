@@ -5,13 +5,16 @@ import { DOMAINS, type Domain } from '../../lib/sources';
 import { DOMAIN_OF_KIND, RECORD_KINDS } from '../../schema/records';
 import type { EnforcementContext } from '../context';
 import type { Policy } from './policy';
-import { mayConsult, mayReadAccessLog, mayRecordConsent } from '../../consent/who-may';
+import { mayConsult, mayReadAccessLog, mayReadConsentRegister, mayRecordConsent } from '../../consent/who-may';
 
 /**
  * Types whose every field is allowed once their parent's rule let them through: what a permitted
  * record holds is permitted. The result phase skips the shield on them (gateway/execution).
  */
-export const OPEN_TYPES = ['MedicationDispense', 'LabResult', 'ImagingStudy', 'Encounter', 'Condition', 'Allergy', 'Immunization', 'Facility', 'SourceStatus', 'ConsentStatus', 'AccessLogEntry', 'Coverage', 'SourcesFileProblem', 'AreaCoverage', 'SourceRollout'] as const;
+export const OPEN_TYPES = [
+  'MedicationDispense', 'LabResult', 'ImagingStudy', 'Encounter', 'Condition', 'Allergy', 'Immunization', 'Facility', 'SourceStatus',
+  'ConsentStatus', 'AccessLogEntry', 'RecordAccess', 'ConsentRegister', 'ConsentChange', 'Coverage', 'SourcesFileProblem', 'AreaCoverage', 'SourceRollout',
+] as const;
 
 /** Where the result phase hangs the NAM a Patient object was asked for (the client may not select `nam`). */
 export const NAM_OF = Symbol('nam');
@@ -60,6 +63,11 @@ export function consentRules(options: { policy: Policy; decide(context: Enforcem
     mayReadAccessLog(context.provider, args.nam) ? true : forbidden('The access log is for the person themself and privacy officers.'),
   );
 
+  // Issue #11: the refusal register answers the person themself, consent clerks and privacy officers.
+  const readsConsentRegister = rule('may-read-consent-register', { cache: 'no_cache' })((_parent, args: { nam: string }, context: EnforcementContext) =>
+    mayReadConsentRegister(context.provider, args.nam) ? true : forbidden('The refusal register is for the person themself, consent clerks and privacy officers.'),
+  );
+
   // §3: online by the person for their own NAM; by mail or phone by a consent clerk.
   const recordsConsent = rule('may-record-consent', { cache: 'no_cache' })((_parent, args: { nam: string; channel: string }, context: EnforcementContext) =>
     mayRecordConsent(context.provider, args.nam, args.channel) ? true : forbidden('Online: the person for their own record. By mail or phone: a consent clerk.'),
@@ -73,10 +81,16 @@ export function consentRules(options: { policy: Policy; decide(context: Enforcem
   const domainFields = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, and(recordOpen, seesDomain[DOMAIN_OF_KIND[kind]])]));
   return shield(
     {
-      Query: { patient: and(knownRole, consults), patients: and(knownRole, consults), accessLog: and(knownRole, readsAccessLog), coverage: and(knownRole, seesRollout) },
+      Query: {
+        patient: and(knownRole, consults),
+        patients: and(knownRole, consults),
+        accessLog: and(knownRole, readsAccessLog),
+        consentRegister: and(knownRole, readsConsentRegister),
+        coverage: and(knownRole, seesRollout),
+      },
       Mutation: { recordRefusal: and(knownRole, recordsConsent), withdrawRefusal: and(knownRole, recordsConsent) },
       // Named one by one, no wildcard: a field added to Patient later is denied until it gets a rule.
-      Patient: { nam: recordOpen, familyName: recordOpen, givenName: recordOpen, birthDate: recordOpen, recordStatus: recordOpen, sources: recordOpen, ...domainFields },
+      Patient: { nam: recordOpen, familyName: recordOpen, givenName: recordOpen, birthDate: recordOpen, recordStatus: recordOpen, access: recordOpen, sources: recordOpen, ...domainFields },
       // What a permitted field holds is permitted: its parent's rule already ran.
       ...Object.fromEntries(OPEN_TYPES.map((type) => [type, allow])),
     },

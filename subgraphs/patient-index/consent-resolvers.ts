@@ -1,5 +1,5 @@
-import { ConsentChangeError, type ConsentState, type RefusalRegister } from '../../consent/refusal-register';
-import { mayReadAccessLog, mayRecordConsent } from '../../consent/who-may';
+import { ConsentChangeError, type ConsentChange, type ConsentState, type RefusalRegister } from '../../consent/refusal-register';
+import { mayReadAccessLog, mayReadConsentRegister, mayRecordConsent } from '../../consent/who-may';
 import type { AccessLog } from '../../consent/access-log';
 import { badUserInput, forbidden } from '../../lib/errors';
 import type { BaseContext } from '../serve';
@@ -19,12 +19,13 @@ function consentStatus(state: ConsentState, channel: Channel) {
 }
 
 /**
- * recordRefusal / withdrawRefusal and accessLog (issue #4 §3, §5). The gateway's rules already
+ * recordRefusal / withdrawRefusal, accessLog and consentRegister (issue #4 §3, §5; issue #11). The gateway's rules already
  * decided who may call these; the same predicates run here so a direct call is refused too.
  * Reads of the access log are logged by the gateway (gateway/audit/use-access-log.ts), which sees
- * the refused ones too, before the plan: not here, or a read would be logged twice.
+ * the refused ones too, before the plan: not here, or a read would be logged twice; so are reads
+ * of the refusal register.
  */
-export function consentResolvers(deps: { register: Pick<RefusalRegister, 'record'>; accessLog: Pick<AccessLog, 'forPerson'> }) {
+export function consentResolvers(deps: { register: Pick<RefusalRegister, 'record' | 'history'>; accessLog: Pick<AccessLog, 'forPerson'> }) {
   const change = (status: 'REFUSED' | 'ACTIVE') => async (_: unknown, args: { nam: string; channel: Channel; collectedBefore?: string | null }, context: BaseContext) => {
     if (!mayRecordConsent(actorOf(context), args.nam, args.channel)) throw forbidden('Online: the person for their own record. By mail or phone: a consent clerk.');
     try {
@@ -51,7 +52,30 @@ export function consentResolvers(deps: { register: Pick<RefusalRegister, 'record
         // requestId ties an entry to the request's logs and trace (issue #10 §6).
         return entries.map(({ at, kind, providerId, role, facility, domains, outcome, requestId }) => ({ at, kind, providerId, role, facility: facility ?? null, domains, outcome, requestId: requestId ?? null }));
       },
+      consentRegister: async (_: unknown, args: { nam: string }, context: BaseContext) => {
+        if (!mayReadConsentRegister(actorOf(context), args.nam)) throw forbidden('The refusal register is for the person themself, consent clerks and privacy officers.');
+        return consentRegister(args.nam, await deps.register.history(args.nam));
+      },
     },
     Mutation: { recordRefusal: change('REFUSED'), withdrawRefusal: change('ACTIVE') },
+  };
+}
+
+/** The register's entry for one person from their changes (oldest first, as the register keeps them): the latest is in force. */
+export function consentRegister(nam: string, history: readonly ConsentChange[]) {
+  const latest = history[history.length - 1];
+  return {
+    nam,
+    recordStatus: latest?.status ?? 'ACTIVE',
+    collectedBefore: latest?.collectedBefore ?? null,
+    effectiveAt: latest?.effectiveAt ?? null,
+    changes: [...history].reverse().map((change) => ({
+      recordStatus: change.status,
+      channel: change.channel,
+      effectiveAt: change.effectiveAt,
+      collectedBefore: change.collectedBefore ?? null,
+      recordedBy: change.recordedBy,
+      recordedRole: change.recordedRole,
+    })),
   };
 }

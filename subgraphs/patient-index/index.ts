@@ -21,7 +21,7 @@ export interface PatientIndexContext extends BaseContext {
 export interface PatientIndexOptions {
   registry: Pick<Registry, 'find'>;
   locator: Pick<RecordLocator, 'locationsOf'>;
-  register: Pick<RefusalRegister, 'currentMany' | 'record'>;
+  register: Pick<RefusalRegister, 'currentMany' | 'record' | 'history'>;
   accessLog: Pick<AccessLog, 'forPerson'>;
   maxPatientsPerRequest: number;
   /** The roll-out as Query.coverage shows it. */
@@ -39,6 +39,19 @@ type PatientObject = InsuredPerson & { allSources: boolean };
  * cross-reference, inaccessible to callers, so the locator is only ever read for a granted record),
  * and keeps the refusal register's operations.
  */
+/**
+ * Why the record is open to this caller, from the consent decision the gateway signed into this
+ * request (consent/decide.ts): a date in the grant is a partial refusal; a granted record whose
+ * person refused is open because this provider consulted it before. A caller whose token does not
+ * carry the decision's refusals has the register read.
+ */
+async function recordAccess(nam: string, context: PatientIndexContext) {
+  const closedBefore = context.caller.grants[nam];
+  if (typeof closedBefore === 'string') return { basis: 'PARTIAL_REFUSAL', closedBefore };
+  const refused = context.caller.refused ? context.caller.refused.includes(nam) : (await context.consent.load(nam)).status === 'REFUSED';
+  return { basis: refused ? 'CONSULTED_BEFORE_REFUSAL' : 'NOT_REFUSED', closedBefore: null };
+}
+
 export function patientIndexSubgraph(options: PatientIndexOptions): SubgraphDefinition<PatientIndexContext> {
   const find = async (context: PatientIndexContext, nam: string, allSources: boolean): Promise<PatientObject | Error | null> => {
     if (!(nam in context.caller.grants)) return recordRefused();
@@ -79,6 +92,7 @@ export function patientIndexSubgraph(options: PatientIndexOptions): SubgraphDefi
         // As the gateway's consent decision read it in this request; read again only for a caller without it.
         recordStatus: async (patient: PatientObject, _: unknown, context: PatientIndexContext) =>
           context.caller.refused ? (context.caller.refused.includes(patient.nam) ? 'REFUSED' : 'ACTIVE') : (await context.consent.load(patient.nam)).status,
+        access: (patient: PatientObject, _: unknown, context: PatientIndexContext) => recordAccess(patient.nam, context),
         // Filled by the gateway from what the domain subgraphs report (gateway/source-statuses.ts):
         // only the gateway sees every source asked in a request.
         sources: () => [],

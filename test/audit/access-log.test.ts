@@ -255,6 +255,18 @@ test('a reading of the access log is an entry of its own kind, with no domains, 
   expect(await refusal(log, { kind: 'ACCESS_LOG', domains: ['MEDICATIONS'] })).toBe('access log: a reading of the access log asks no domain');
 });
 
+test('a reading of the refusal register is an entry of its own kind, with no domains, chained like the others (issue #11)', async () => {
+  const { log } = await freshLog();
+  await log.append([entry()]);
+  await log.append([entry({ kind: 'CONSENT_REGISTER', providerId: 'clerk-1', role: 'consent_clerk', domains: [] })]);
+  expect((await log.forPerson(TREMBLAY)).map(({ kind, providerId }) => ({ kind, providerId }))).toEqual([
+    { kind: 'CONSENT_REGISTER', providerId: 'clerk-1' },
+    { kind: 'RECORD', providerId: 'md-1001' },
+  ]);
+  expect(await log.verify()).toMatchObject({ ...INTACT, entries: 2 });
+  expect(await refusal(log, { kind: 'CONSENT_REGISTER', domains: ['MEDICATIONS'] })).toBe('access log: a reading of the refusal register asks no domain');
+});
+
 test('an entry\'s kind is covered by its link: turning a consultation into a reading of the log is caught', async () => {
   const { db, log } = await freshLog();
   await appendMany(log, 3);

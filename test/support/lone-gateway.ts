@@ -25,7 +25,7 @@ export interface LoneGateway {
 export async function startLoneGateway(env: Record<string, string> = {}): Promise<LoneGateway> {
   const subgraphs: RecordingServer = await recordingServer((_request, response) => void response.writeHead(500).end());
   const base = { ...process.env, NODE_ENV: 'test', PORT: '0', SUBGRAPH_BASE_PORT: '0', AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent' };
-  for (const name of ['CORS_ORIGINS', 'EXPLORER', 'SAFELIST_FILE']) delete (base as Record<string, string | undefined>)[name];
+  for (const name of ['CORS_ORIGINS', 'EXPLORER', 'PAGES', 'SAFELIST_FILE']) delete (base as Record<string, string | undefined>)[name];
   const gateway = await startGateway({
     config: loadConfig({ ...base, ...env }),
     logger: createLogger('silent'),
