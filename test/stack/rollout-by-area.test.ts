@@ -39,8 +39,15 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 beforeAll(async () => {
-  // The stack starts before the East clinic is connected.
-  stack = await startTestStack({ watchSourcesFile: true, sources: (sources) => ((demoSources = sources), sources.filter((s) => s.id !== 'clinic-mtl-east')) });
+  // The demo's own planned sources are left out (their day would come one day and change this
+  // spec); the stack starts before the East clinic is connected.
+  stack = await startTestStack({
+    watchSourcesFile: true,
+    sources: (sources) => {
+      demoSources = sources.filter((s) => !s.connectedSince || s.connectedSince < '2027-01-01');
+      return demoSources.filter((s) => s.id !== 'clinic-mtl-east');
+    },
+  });
 }, 120_000);
 afterAll(() => stack?.stop(), 60_000);
 
@@ -63,7 +70,7 @@ test('a clinic added to the sources file is asked for its patients without a res
   );
   expect(after.body.data.patient.encounters.length).toBeGreaterThan(0);
   expect(after.body.data.patient.sources).toContainEqual(expect.objectContaining({ source: { id: 'clinic-mtl-east' }, state: 'OK' }));
-  const { body } = await coverage({ region: 'Montréal', area: 'East' });
+  const { body } = await coverage({ region: 'Montréal', area: 'East', kind: 'CLINIC' });
   expect(body.data.coverage.areas).toEqual([expect.objectContaining({ region: 'Montréal', area: 'East', kind: 'CLINIC', connected: 1, planned: 0 })]);
 }, 60_000);
 
