@@ -5,6 +5,7 @@ import { createDicomwebRoster } from './dicomweb/roster';
 import { createFhirSources } from './fhir';
 import { createFhirRoster } from './fhir/roster';
 import { createLabSource, type LabStore } from './hl7v2';
+import { connectSources } from './http';
 import type { RecordSource, RosterSource } from './port';
 
 /**
@@ -12,6 +13,8 @@ import type { RecordSource, RosterSource } from './port';
  * adapter folder and one line here; subgraphs only ever see RecordSource.
  */
 export function createRecordSources(sources: readonly SourceConfig[], deps: { labStore: LabStore }): RecordSource[] {
+  // The HTTP sources' credentials (`auth`, client `tls`), read now: a secret missing stops the start.
+  connectSources(sources);
   return sources.flatMap((source): RecordSource[] => {
     switch (source.protocol) {
       case 'fhir-r4':
@@ -30,6 +33,7 @@ export function createRecordSources(sources: readonly SourceConfig[], deps: { la
  * so the locator learns of their people at each message and they have no roster.
  */
 export function createRosterSources(sources: readonly SourceConfig[], deps: { logger?: Logger } = {}): RosterSource[] {
+  connectSources(sources);
   return sources.flatMap((source): RosterSource[] => {
     if (source.rosterIntervalMs === 0) return [];
     switch (source.protocol) {

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { sourceCredentialsOf, type SourceCredentialsConfig } from './source-auth';
+import { SourcesFileError } from './sources-file-error';
+
+export { SourcesFileError };
 
 /** The four record domains of the contract (enum Domain). */
 export const DOMAINS = ['MEDICATIONS', 'LAB_RESULTS', 'IMAGING', 'CLINICAL'] as const;
@@ -12,8 +16,11 @@ export type Protocol = (typeof PROTOCOLS)[number];
 /** The Canadian baseline's NamingSystem for the Québec health card (CA Core+). */
 export const DEFAULT_NAM_SYSTEM = 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id';
 
-/** One connected source system, as listed in the sources file (see README, "Sources file"). */
-export interface SourceConfig {
+/**
+ * One connected source system, as listed in the sources file (see README, "Sources file").
+ * HTTP sources may carry `auth` and `clientTls` (the file's `tls`): lib/source-auth.ts.
+ */
+export interface SourceConfig extends SourceCredentialsConfig {
   id: string;
   name: string;
   domain: Domain;
@@ -94,8 +101,6 @@ const ALLOWED: Record<Protocol, Domain[]> = {
   'hl7v2-mllp': ['LAB_RESULTS'],
 };
 
-export class SourcesFileError extends Error {}
-
 /**
  * Parses and validates a sources file's content; every problem is named with the entry's index.
  * `baseDir`: where relative TLS file paths start (the sources file's folder; the working folder when unset).
@@ -158,10 +163,9 @@ export function parseSources(json: unknown, defaults: { timeZone: string; baseDi
       if (key === 'rosterIntervalMs' && protocol === 'hl7v2-mllp') throw new SourcesFileError(`${where}.rosterIntervalMs: an MLLP source pushes its data; the locator learns at each message`);
       source[key] = raw[key] as number;
     }
-    for (const key of ['tls', 'allowedSenders'] as const) {
-      if (raw[key] !== undefined && protocol !== 'hl7v2-mllp') throw new SourcesFileError(`${where}.${key}: only an MLLP listener (protocol hl7v2-mllp) has it`);
-    }
-    if (raw.tls !== undefined) source.tls = mllpTlsOf(raw.tls, `${where}.tls`, defaults.baseDir);
+    if (raw.allowedSenders !== undefined && protocol !== 'hl7v2-mllp') throw new SourcesFileError(`${where}.allowedSenders: only an MLLP listener (protocol hl7v2-mllp) has it`);
+    if (raw.tls !== undefined && protocol === 'hl7v2-mllp') source.tls = mllpTlsOf(raw.tls, `${where}.tls`, defaults.baseDir);
+    Object.assign(source, sourceCredentialsOf(raw, where, { protocol, url: source.url, baseDir: defaults.baseDir }));
     if (raw.allowedSenders !== undefined) source.allowedSenders = allowedSendersOf(raw.allowedSenders, `${where}.allowedSenders`);
     return source;
   });
