@@ -100,6 +100,7 @@ export function sourceCredentialsOf(
     if (raw.auth !== undefined) throw new SourcesFileError(`${where}.auth: an MLLP listener receives messages and asks no one; it has no credentials to send (its senders are checked with tls and allowedSenders)`);
     return {};
   }
+  if (!URL.canParse(source.url!)) throw new SourcesFileError(`${where}.url is not a URL`);
   const url = new URL(source.url!);
   if (url.username || url.password) throw new SourcesFileError(`${where}.url must not carry a user name or password: use auth`);
   const config: SourceCredentialsConfig = {};

@@ -128,7 +128,7 @@ extendedKeyUsage = serverAuth
 extendedKeyUsage = clientAuth
 `;
 
-/** Certificates made with the openssl command line into `dir`: a source CA, its server, our client, and a stranger from another CA. */
+/** Certificates made with the openssl command line into `dir`: a source CA, its server, our client; a client and a server from another CA. */
 export function makePki(dir: string) {
   writeFileSync(join(dir, 'openssl.cnf'), OPENSSL_CNF);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
@@ -143,6 +143,7 @@ export function makePki(dir: string) {
   leaf('source-server', 'source-ca', 'server');
   leaf('gateway-client', 'source-ca', 'client');
   leaf('stranger', 'other-ca', 'client');
+  leaf('impostor-server', 'other-ca', 'server');
   const file = (name: string) => join(dir, name);
   const pem = (name: string) => readFileSync(file(name));
   return { file, pem };
