@@ -60,7 +60,7 @@ export function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer> {
 /**
  * `url`: request.url, parsed once by the caller (undefined when it does not parse).
  *
- * A source with credentials (connectSource) is asked at its own origin only: a request elsewhere
+ * A source with credentials (connectSources) is asked at its own origin only: a request elsewhere
  * (a paging link, a retrieve URL a server handed out) is refused before anything is sent, so
  * neither its token nor its client certificate ever reaches another host. A 401 is answered by
  * fetching a new token and asking once more; a second 401 is "unauthorized".
