@@ -3,6 +3,9 @@ import https from 'node:https';
 import { trace } from '@opentelemetry/api';
 import { inSpan, SpanKind, TRACER_NAME } from '../ops/spans';
 import { traceHeaders } from '../ops/trace-context';
+import type { SourceConfig } from '../lib/sources';
+import { hasCredentials, openSourceCredentials, type SourceCredentials } from './credentials';
+import type { TokenCacheOptions } from './credentials/token-cache';
 import { SourceError } from './port';
 
 export interface HttpRequest {
@@ -54,13 +57,32 @@ export function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer> {
   return inSpan(trace.getTracer(TRACER_NAME), 'source request', attributes, (span) => askSource(request, url, (status) => span?.setAttribute('http.response.status_code', status)), { kind: SpanKind.CLIENT });
 }
 
-/** `url`: request.url, parsed once by the caller (undefined when it does not parse). */
+/**
+ * `url`: request.url, parsed once by the caller (undefined when it does not parse).
+ *
+ * A source with credentials (connectSources) is asked at its own origin only: a request elsewhere
+ * (a paging link, a retrieve URL a server handed out) is refused before anything is sent, so
+ * neither its token nor its client certificate ever reaches another host. A 401 is answered by
+ * fetching a new token and asking once more; a second 401 is "unauthorized".
+ */
 async function askSource(request: HttpRequest, url: URL | undefined, onStatus: (status: number) => void): Promise<JsonAnswer> {
   if (!url) throw new SourceError('network', 'ERR_INVALID_URL');
+  const credentials = request.sourceId !== undefined ? connections.get(request.sourceId) : undefined;
+  const origin = credentials?.origin ?? url.origin;
+  if (url.origin !== origin) throw new SourceError('malformed', "a link to another origin than the source's was not followed");
   const signal = request.timeoutMs ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]) : request.signal;
+  const authorizer = credentials?.authorizer;
+  const send = async () => {
+    const authorization = await authorizer?.authorization(signal);
+    const answer = await exchange(url, { method: request.method ?? 'GET', accept: request.accept, body: request.form?.toString(), signal, redirects: MAX_REDIRECTS, origin, authorization, agent: credentials?.agent });
+    return { answer, authorization };
+  };
   let answer: RawAnswer;
   try {
-    answer = await exchange(url, request.method ?? 'GET', request.accept, request.form?.toString(), signal, MAX_REDIRECTS);
+    let sent = await send();
+    // RFC 6750 §3.1 invalid_token: the token expired or was revoked before we thought; one new one.
+    if (sent.answer.status === 401 && sent.authorization && authorizer!.renew(sent.authorization)) sent = await send();
+    answer = sent.answer;
   } catch (error) {
     if (error instanceof SourceError) throw error;
     if (signal.aborted) throw new SourceError('timeout', 'no answer in time');
@@ -69,6 +91,7 @@ async function askSource(request: HttpRequest, url: URL | undefined, onStatus: (
   onStatus(answer.status);
   const date = httpDateOf(answer.date);
   if (answer.status === 204) return { body: undefined, date };
+  if (answer.status === 401) throw new SourceError('http-status', 'unauthorized');
   if (answer.status < 200 || answer.status > 299) throw new SourceError('http-status', `HTTP ${answer.status}`);
   if (answer.text.trim() === '') return { body: undefined, date };
   try {
@@ -78,7 +101,10 @@ async function askSource(request: HttpRequest, url: URL | undefined, onStatus: (
   }
 }
 
-/** As fetch's `redirect: 'follow'` (WHATWG Fetch §4.4): a source behind a moved base still answers. */
+/**
+ * As fetch's `redirect: 'follow'` (WHATWG Fetch §4.4), within the source's origin only: a source
+ * behind a moved base still answers, and a few hops are plenty for that.
+ */
 const MAX_REDIRECTS = 5;
 
 /**
@@ -95,22 +121,47 @@ interface RawAnswer {
   text: string;
 }
 
-function exchange(url: URL, method: 'GET' | 'POST', accept: string, body: string | undefined, signal: AbortSignal, redirects: number): Promise<RawAnswer> {
+/** One request and the redirects it leads to. */
+interface Exchange {
+  method: 'GET' | 'POST';
+  accept: string;
+  body?: string;
+  signal: AbortSignal;
+  /** How many more redirects may be followed. */
+  redirects: number;
+  /** The only origin a redirect may lead to: the source's. */
+  origin: string;
+  /** The Authorization header's value, when the source has auth. */
+  authorization?: string;
+  /** The source's own agent (its client TLS), when it has one. */
+  agent?: http.Agent;
+}
+
+function exchange(url: URL, x: Exchange): Promise<RawAnswer> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new SourceError('network', 'unsupported URL scheme'));
+  const { method, body, signal } = x;
   // W3C Trace Context §3.2: the source (or a proxy in front of it) may join the trace; nothing when tracing is off.
-  const headers: http.OutgoingHttpHeaders = { accept, ...traceHeaders(), ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {}) };
+  const headers: http.OutgoingHttpHeaders = {
+    accept: x.accept,
+    ...traceHeaders(),
+    ...(x.authorization ? { authorization: x.authorization } : {}),
+    ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {}),
+  };
   return new Promise<RawAnswer>((resolve, reject) => {
     const client = url.protocol === 'https:' ? https : http;
-    const outgoing = client.request(url, { method, headers, agent: agents[url.protocol as 'http:' | 'https:'], signal }, (response) => {
+    const outgoing = client.request(url, { method, headers, agent: x.agent ?? agents[url.protocol as 'http:' | 'https:'], signal }, (response) => {
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if ([301, 302, 303, 307, 308].includes(status) && location) {
         response.resume();
-        if (redirects === 0) return reject(new SourceError('http-status', 'too many redirects'));
+        if (x.redirects === 0) return reject(new SourceError('http-status', 'too many redirects'));
+        const next = URL.canParse(location, url) ? new URL(location, url) : undefined;
+        // Another origin is another host (or scheme, or port) than the sources file names: our
+        // credentials and the people asked about stay with the source. Only the fact is said.
+        if (next?.origin !== x.origin) return reject(new SourceError('http-status', 'redirect to another origin refused'));
         // 303, and 301/302 after a POST, become a GET without a body (WHATWG Fetch §4.4 step 12).
         const asGet = status === 303 || ((status === 301 || status === 302) && method === 'POST');
-        const next = new URL(location, url);
-        return void exchange(next, asGet ? 'GET' : method, accept, asGet ? undefined : body, signal, redirects - 1).then(resolve, reject);
+        return void exchange(next, { ...x, method: asGet ? 'GET' : method, body: asGet ? undefined : body, redirects: x.redirects - 1 }).then(resolve, reject);
       }
       const date = typeof response.headers.date === 'string' ? response.headers.date : null;
       if (status < 200 || status > 299 || status === 204) {
@@ -127,6 +178,47 @@ function exchange(url: URL, method: 'GET' | 'POST', accept: string, body: string
     outgoing.once('error', reject);
     outgoing.end(body);
   });
+}
+
+/** A source's credentials as its requests use them, with its own agent when it has client TLS. */
+interface Connection extends SourceCredentials {
+  agent?: https.Agent;
+  /** The settings they were made from: the same settings again keep them (and the token they hold). */
+  settings: string;
+}
+
+/** The sources with credentials, by id: each request names its source (HttpRequest.sourceId). */
+const connections = new Map<string, Connection>();
+
+/**
+ * Reads the credentials of these sources (secrets from the environment or files, client TLS
+ * files) and applies them to every request that names the source. All are read before any is
+ * applied: a variable not set or a file not readable throws a SourcesFileError naming the source
+ * and the variable or file, and leaves the connections as they were. A source whose settings
+ * did not change keeps its connection and its token; one without credentials has its removed.
+ * Called where the adapters are made (adapters/index.ts), so at start.
+ */
+export function connectSources(sources: readonly SourceConfig[], options: Partial<TokenCacheOptions> = {}): void {
+  const opened = sources
+    .filter((source) => source.url !== undefined)
+    .map((source) => {
+      const settings = JSON.stringify([source.url, source.auth, source.clientTls]);
+      if (!hasCredentials(source) || connections.get(source.id)?.settings === settings) return { source, connection: undefined, keep: hasCredentials(source) };
+      const credentials = openSourceCredentials(source, options);
+      const agent = credentials.tls ? new https.Agent({ ...AGENT_OPTIONS, ...credentials.tls }) : undefined;
+      return { source, connection: { ...credentials, ...(agent ? { agent } : {}), settings }, keep: false };
+    });
+  for (const { source, connection, keep } of opened) {
+    if (keep) continue;
+    disconnectSource(source.id);
+    if (connection) connections.set(source.id, connection);
+  }
+}
+
+/** Forgets a source's credentials (a source removed), closing its own connections. */
+export function disconnectSource(sourceId: string): void {
+  connections.get(sourceId)?.agent?.destroy();
+  connections.delete(sourceId);
 }
 
 /** An HTTP-date (RFC 9110 §5.6.7, IMF-fixdate and the obsolete forms Date.parse also reads). */

@@ -6,6 +6,7 @@ import { createDicomwebRoster } from './dicomweb/roster';
 import { createFhirSources } from './fhir';
 import { createFhirRoster } from './fhir/roster';
 import { createLabSource, type LabStore } from './hl7v2';
+import { connectSources, disconnectSource } from './http';
 import type { RecordSource, RosterSource } from './port';
 
 /** What every adapter may need to build a source's readers. */
@@ -37,6 +38,8 @@ export const PROTOCOL_ADAPTERS = {
 
 /** Every connected source behind the RecordSource port; subgraphs only ever see RecordSource. */
 export function createRecordSources(sources: readonly SourceConfig[], deps: AdapterDeps): RecordSource[] {
+  // The HTTP sources' credentials (`auth`, client `tls`), read now: a secret missing stops the start.
+  connectSources(sources);
   return sources.flatMap((source) => PROTOCOL_ADAPTERS[source.protocol].recordSources(source, deps));
 }
 
@@ -45,9 +48,20 @@ export function createRecordSources(sources: readonly SourceConfig[], deps: Adap
  * `rosterIntervalMs` is 0 is never read (views keep asking it).
  */
 export function createRosterSources(sources: readonly SourceConfig[], deps: Partial<AdapterDeps> = {}): RosterSource[] {
+  connectSources(sources);
   return sources.flatMap((source): RosterSource[] => {
     const adapter: ProtocolAdapter = PROTOCOL_ADAPTERS[source.protocol];
     if (source.rosterIntervalMs === 0 || !adapter.roster) return [];
     return [adapter.roster(source, deps as AdapterDeps)];
   });
+}
+
+/**
+ * After a sources-file reload: the credentials (and client-TLS connections) of sources no longer
+ * connected are forgotten. Those of new or changed sources are read by createRecordSources and
+ * createRosterSources. Idempotent: every service of a process that follows the catalogue calls it.
+ */
+export function forgetRemovedSources(before: readonly SourceConfig[], after: readonly SourceConfig[]): void {
+  const kept = new Set(after.map((source) => source.id));
+  for (const source of before) if (!kept.has(source.id)) disconnectSource(source.id);
 }

@@ -1,2 +1,2 @@
-/** A sources file that cannot be used, with the entry and field named (`sources[3].domain must be …`). */
+/** A problem in the sources file (or in what it points to), named by entry index and key, or by source id. */
 export class SourcesFileError extends Error {}

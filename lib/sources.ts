@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { PROTOCOLS, isProtocol, protocolSpec, type EntryReader, type Protocol } from './protocols';
+import { sourceCredentialsOf, type SourceCredentialsConfig } from './source-auth';
 import { SourcesFileError } from './sources-file-error';
 
 export { PROTOCOLS, SourcesFileError, type Protocol };
@@ -30,8 +31,11 @@ export const kindOf = (source: Pick<SourceConfig, 'kind' | 'domain'>): SourceKin
 /** The Canadian baseline's NamingSystem for the Québec health card (CA Core+). */
 export const DEFAULT_NAM_SYSTEM = 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id';
 
-/** One connected source system, as listed in the sources file (see README, "Sources file"). */
-export interface SourceConfig {
+/**
+ * One connected source system, as listed in the sources file (see README, "Sources file").
+ * HTTP sources may carry `auth` and `clientTls` (the file's `tls`): lib/source-auth.ts.
+ */
+export interface SourceConfig extends SourceCredentialsConfig {
   id: string;
   name: string;
   domain: Domain;
@@ -161,10 +165,9 @@ export function parseSources(json: unknown, defaults: { timeZone: string; baseDi
       if (!Number.isInteger(raw[key]) || (raw[key] as number) < 0) throw new SourcesFileError(`${where}.${key} must be a non-negative integer (milliseconds)`);
       source[key] = raw[key] as number;
     }
-    for (const key of ['tls', 'allowedSenders'] as const) {
-      if (raw[key] !== undefined && protocol !== 'hl7v2-mllp') throw new SourcesFileError(`${where}.${key}: only an MLLP listener (protocol hl7v2-mllp) has it`);
-    }
-    if (raw.tls !== undefined) source.tls = mllpTlsOf(raw.tls, `${where}.tls`, defaults.baseDir);
+    if (raw.allowedSenders !== undefined && protocol !== 'hl7v2-mllp') throw new SourcesFileError(`${where}.allowedSenders: only an MLLP listener (protocol hl7v2-mllp) has it`);
+    if (raw.tls !== undefined && protocol === 'hl7v2-mllp') source.tls = mllpTlsOf(raw.tls, `${where}.tls`, defaults.baseDir);
+    Object.assign(source, sourceCredentialsOf(raw, where, { protocol, url: source.url, baseDir: defaults.baseDir }));
     if (raw.allowedSenders !== undefined) source.allowedSenders = allowedSendersOf(raw.allowedSenders, `${where}.allowedSenders`);
     return source;
   });

@@ -4,7 +4,7 @@
  * of its domain through the adapters; the lab subgraph reads the results the lab listener stored.
  */
 import type { Tracer } from '@opentelemetry/api';
-import { createRecordSources } from '../adapters';
+import { createRecordSources, forgetRemovedSources } from '../adapters';
 import { LabStore } from '../adapters/hl7v2';
 import type { AnswerCache } from '../cache/answer-cache';
 import type { Config, SubgraphName } from '../lib/config';
@@ -71,8 +71,12 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   // The sources of this subgraph's kinds, rebuilt when the sources file is reloaded (lib/source-catalog.ts).
   const catalog = deps.catalog ?? fixedCatalog(config.sources);
   let byKind = recordSourcesByKind(catalog.connected, kinds, labStore, logger);
+  let following = catalog.connected;
   const stopWatching = catalog.onChange((connected) => {
+    // A source whose new credentials cannot be read throws here: the running sources stay.
     byKind = recordSourcesByKind(connected, kinds, labStore, logger);
+    forgetRemovedSources(following, connected);
+    following = connected;
   });
   const sources = () => [...byKind.values()].flat();
   const coverage = new CoverageView({ locator, defaultIntervalMs: config.locator.rosterIntervalMs, logger });

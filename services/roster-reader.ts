@@ -3,7 +3,7 @@
  * PostgreSQL; several may run, each source is read by one at a time), or started in process by
  * services/stack.ts. Reads each pull source's roster every `rosterIntervalMs` (ROSTER_INTERVAL_MS).
  */
-import { createRosterSources } from '../adapters';
+import { createRosterSources, forgetRemovedSources } from '../adapters';
 import type { AnswerInvalidation } from '../adapters/port';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
@@ -45,9 +45,12 @@ export async function createRosterReader(deps: RosterReaderDeps): Promise<Runnin
   const onRead = deps.metrics && readsInto(deps.metrics);
   const reads = new RosterReads({ rosters, locator, xref, invalidation: deps.invalidation, logger, defaultIntervalMs: config.locator.rosterIntervalMs, defaultTimeoutMs: config.sourceTimeoutMs, concurrency: config.locator.rosterConcurrency, onRead });
   // A source added to the sources file is read at the next tick, without a restart.
+  let following = catalog.connected;
   const stopWatching = catalog.onChange((connected) => {
     rosters = createRosterSources(connected, { logger });
     reads.setRosters(rosters);
+    forgetRemovedSources(following, connected);
+    following = connected;
   });
   return {
     get sources() {

@@ -90,8 +90,8 @@ describe('the sources file', () => {
       expect(() => parseSources({ sources: [{ ...lab, tls: { ...tls, requireClientCerts: true } }] }, defaults)).toThrow(/sources\[0\]\.tls\.requireClientCerts is not a TLS setting/);
     });
 
-    test('tls is for MLLP listeners only', () => {
-      expect(() => parseSources({ sources: [{ ...pharmacy, tls }] }, defaults)).toThrow('sources[0].tls: only an MLLP listener (protocol hl7v2-mllp) has it');
+    test("a listener's TLS settings on an HTTP source are refused: there tls is the client side (test/lib/source-auth.test.ts)", () => {
+      expect(() => parseSources({ sources: [{ ...pharmacy, url: 'https://pharm.example/fhir', tls }] }, defaults)).toThrow(/^sources\[0\]\.tls\.requireClientCert is for an MLLP listener/);
     });
   });
 
