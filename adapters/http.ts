@@ -155,7 +155,7 @@ function exchange(url: URL, x: Exchange): Promise<RawAnswer> {
       if ([301, 302, 303, 307, 308].includes(status) && location) {
         response.resume();
         if (x.redirects === 0) return reject(new SourceError('http-status', 'too many redirects'));
-        const next = URL.canParse(location, url) ? new URL(location, url) : undefined;
+        const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
         // Another origin is another host (or scheme, or port) than the sources file names: our
         // credentials and the people asked about stay with the source. Only the fact is said.
         if (next?.origin !== x.origin) return reject(new SourceError('http-status', 'redirect to another origin refused'));
