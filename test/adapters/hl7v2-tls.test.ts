@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -9,48 +8,17 @@ import { createLogger } from '../../lib/logger';
 import type { MllpTls } from '../../lib/sources';
 import { MemoryXref, labSource, oru } from '../fixtures/hl7/messages';
 import { openTestDb } from '../support/db';
+import { makePki } from '../support/pki';
 import { mllpClient, mllpClientOver, within, type MllpTestClient } from '../support/mllp-client';
 
 /** OpenSSL settings for a throw-away PKI: a lab CA, our listener (IP SAN 127.0.0.1), lab clients. */
-const OPENSSL_CNF = `
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-[server]
-subjectAltName = IP:127.0.0.1
-extendedKeyUsage = serverAuth
-[client]
-extendedKeyUsage = clientAuth
-`;
-
-/** Certificates made with the openssl command line into a temporary folder, once for the suite. */
-function makePki(dir: string) {
-  writeFileSync(join(dir, 'openssl.cnf'), OPENSSL_CNF);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const ca = (name: string) => openssl('req', '-x509', '-new', ...ec, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-config', 'openssl.cnf', '-extensions', 'ca', '-subj', `/CN=${name}`);
-  const leaf = (name: string, issuer: string, extensions: string) => {
-    openssl('req', '-new', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-config', 'openssl.cnf', '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', 'openssl.cnf', '-extensions', extensions);
-  };
-  ca('lab-ca');
-  ca('other-ca');
-  leaf('listener', 'lab-ca', 'server');
-  leaf('lab-client', 'lab-ca', 'client');
-  leaf('stranger', 'other-ca', 'client');
-  const file = (name: string) => join(dir, name);
-  const pem = (name: string) => readFileSync(file(name));
-  return { file, pem };
-}
+/** Certificates made once for the suite: the laboratories' CA, our listener's, a lab client's, and a stranger's. */
+const makeLabPki = (dir: string) =>
+  makePki(dir, ['lab-ca', 'other-ca'], [['listener', 'lab-ca', 'server'], ['lab-client', 'lab-ca', 'client'], ['stranger', 'other-ca', 'client']]);
 
 describe('MLLP over TLS (real sockets, certificates made with openssl)', () => {
   let dir: string;
-  let pki: ReturnType<typeof makePki>;
+  let pki: ReturnType<typeof makeLabPki>;
   let db: Awaited<ReturnType<typeof openTestDb>>;
   let store: LabStore;
   let logs: string[];
@@ -59,7 +27,7 @@ describe('MLLP over TLS (real sockets, certificates made with openssl)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mllp-tls-'));
-    pki = makePki(dir);
+    pki = makeLabPki(dir);
     db = await openTestDb('lab_tls');
     const xref = new MemoryXref();
     const links: CrossReferenceLinks = { linkMany: async () => undefined, namFor: (s, l) => xref.namFor(s, l) };

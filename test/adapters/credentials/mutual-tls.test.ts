@@ -4,21 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectSources, disconnectSource, fetchJsonAnswer } from '../../../adapters/http';
 import type { SourceConfig } from '../../../lib/sources';
-import { makePki, pharmacyAt, protectedFhir, tokenEndpoint, type TestServer } from './support';
+import { makeSourcePki, pharmacyAt, protectedFhir, tokenEndpoint, type TestServer } from './support';
 
 /**
  * Mutual TLS to an HTTP source (sources file `tls`: certFile, keyFile, caFile), against real HTTPS
  * servers that require a client certificate from the source's CA. Certificates are made with openssl.
  */
 let dir: string;
-let pki: ReturnType<typeof makePki>;
+let pki: ReturnType<typeof makeSourcePki>;
 const servers: TestServer[] = [];
 const connected: string[] = [];
 let ids = 0;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'source-mtls-'));
-  pki = makePki(dir);
+  pki = makeSourcePki(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {

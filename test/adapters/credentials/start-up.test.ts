@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createRosterSources } from '../../../adapters';
 import { connectSources, disconnectSource, fetchJsonAnswer } from '../../../adapters/http';
 import { parseSources, SourcesFileError, type SourceConfig } from '../../../lib/sources';
-import { makePki, pharmacyAt, protectedFhir, type TestServer } from './support';
+import { makeSourcePki, pharmacyAt, protectedFhir, type TestServer } from './support';
 
 /**
  * Secrets are read when the adapters start: a variable that is not set, or a file that cannot be
@@ -13,13 +13,13 @@ import { makePki, pharmacyAt, protectedFhir, type TestServer } from './support';
  * named, and never what it holds.
  */
 let dir: string;
-let pki: ReturnType<typeof makePki>;
+let pki: ReturnType<typeof makeSourcePki>;
 const servers: TestServer[] = [];
 const connected: string[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'source-secrets-'));
-  pki = makePki(dir);
+  pki = makeSourcePki(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {

@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { makePki } from '../../support/pki';
 import { DEFAULT_NAM_SYSTEM, type SourceConfig } from '../../../lib/sources';
 
 /** One request as a test server saw it. */
@@ -112,39 +110,11 @@ export const pharmacyAt = (id: string, url: string, extra: Partial<SourceConfig>
 });
 
 /** OpenSSL settings for a throw-away PKI: the source's CA, its server (IP SAN 127.0.0.1), our client. */
-const OPENSSL_CNF = `
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-[server]
-subjectAltName = IP:127.0.0.1
-extendedKeyUsage = serverAuth
-[client]
-extendedKeyUsage = clientAuth
-`;
-
-/** Certificates made with the openssl command line into `dir`: a source CA, its server, our client; a client and a server from another CA. */
-export function makePki(dir: string) {
-  writeFileSync(join(dir, 'openssl.cnf'), OPENSSL_CNF);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const ca = (name: string) => openssl('req', '-x509', '-new', ...ec, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-config', 'openssl.cnf', '-extensions', 'ca', '-subj', `/CN=${name}`);
-  const leaf = (name: string, issuer: string, extensions: string) => {
-    openssl('req', '-new', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-config', 'openssl.cnf', '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', 'openssl.cnf', '-extensions', extensions);
-  };
-  ca('source-ca');
-  ca('other-ca');
-  leaf('source-server', 'source-ca', 'server');
-  leaf('gateway-client', 'source-ca', 'client');
-  leaf('stranger', 'other-ca', 'client');
-  leaf('impostor-server', 'other-ca', 'server');
-  const file = (name: string) => join(dir, name);
-  const pem = (name: string) => readFileSync(file(name));
-  return { file, pem };
-}
+/** Certificates for the specs: a source CA, its server, our client; a client and a server from another CA. */
+export const makeSourcePki = (dir: string) =>
+  makePki(dir, ['source-ca', 'other-ca'], [
+    ['source-server', 'source-ca', 'server'],
+    ['gateway-client', 'source-ca', 'client'],
+    ['stranger', 'other-ca', 'client'],
+    ['impostor-server', 'other-ca', 'server'],
+  ]);

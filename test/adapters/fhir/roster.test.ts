@@ -247,6 +247,10 @@ describe('createRosterSources', () => {
 
     const rosters = createRosterSources(sources);
 
-    expect(rosters.map((r) => r.source.id)).toEqual(['pharmacy-mtl-centre', 'pharmacy-trois-rivieres', 'pacs-mtl-centre-west']);
+    const pull = sources.filter((s) => s.protocol !== 'hl7v2-mllp' && s.id !== 'clinic-mtl-east').map((s) => s.id);
+    expect(rosters.map((r) => r.source.id)).toEqual(pull);
+    expect(pull).toEqual(expect.arrayContaining(['pharmacy-mtl-centre', 'pharmacy-trois-rivieres', 'pacs-mtl-centre-west']));
+    expect(rosters.map((r) => r.source.id)).not.toContain('clinic-mtl-east');
+    expect(rosters.map((r) => r.source.id)).not.toContain('lab-mtl-centre');
   });
 });
