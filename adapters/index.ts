@@ -4,14 +4,14 @@ import { createDicomwebSources } from './dicomweb';
 import { createDicomwebRoster } from './dicomweb/roster';
 import { createFhirSources } from './fhir';
 import { createFhirRoster } from './fhir/roster';
-import { createLabSource, type LabStore } from './hl7v2';
+import { createDispenseSource, createLabSource, type DispenseStore, type LabStore } from './hl7v2';
 import type { RecordSource, RosterSource } from './port';
 
 /**
  * Every connected source behind the RecordSource port, by protocol. Adding a protocol is a new
  * adapter folder and one line here; subgraphs only ever see RecordSource.
  */
-export function createRecordSources(sources: readonly SourceConfig[], deps: { labStore: LabStore }): RecordSource[] {
+export function createRecordSources(sources: readonly SourceConfig[], deps: { labStore: LabStore; dispenseStore: DispenseStore }): RecordSource[] {
   return sources.flatMap((source): RecordSource[] => {
     switch (source.protocol) {
       case 'fhir-r4':
@@ -19,7 +19,8 @@ export function createRecordSources(sources: readonly SourceConfig[], deps: { la
       case 'dicomweb':
         return createDicomwebSources(source);
       case 'hl7v2-mllp':
-        return [createLabSource(source, deps.labStore)];
+        // An MLLP pharmacy (RDS^O13) is read from the dispense store, a laboratory (ORU^R01) from the lab store.
+        return [source.domain === 'MEDICATIONS' ? createDispenseSource(source, deps.dispenseStore) : createLabSource(source, deps.labStore)];
     }
   });
 }

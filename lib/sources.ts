@@ -91,7 +91,7 @@ export const facilityKindOf = (domain: Domain) => FACILITY_KIND[domain];
 const ALLOWED: Record<Protocol, Domain[]> = {
   'fhir-r4': ['MEDICATIONS', 'CLINICAL'],
   dicomweb: ['IMAGING'],
-  'hl7v2-mllp': ['LAB_RESULTS'],
+  'hl7v2-mllp': ['LAB_RESULTS', 'MEDICATIONS'],
 };
 
 export class SourcesFileError extends Error {}

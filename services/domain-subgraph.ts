@@ -5,7 +5,7 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import { createRecordSources } from '../adapters';
-import { LabStore } from '../adapters/hl7v2';
+import { DispenseStore, LabStore } from '../adapters/hl7v2';
 import type { AnswerCache } from '../cache/answer-cache';
 import type { Config, SubgraphName } from '../lib/config';
 import type { Db } from '../lib/db';
@@ -49,9 +49,12 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   const kinds = DOMAIN_SUBGRAPHS[name];
   const labStore = new LabStore(db);
   if (kinds.includes('labResults')) await labStore.migrate();
+  // The pharmacy subgraph reads the dispenses of MLLP pharmacies (RDS^O13) from the listener's store.
+  const dispenseStore = new DispenseStore(db);
+  if (kinds.includes('medications') && config.sources.some((s) => s.protocol === 'hl7v2-mllp' && s.domain === 'MEDICATIONS')) await dispenseStore.migrate();
   const locator = new RecordLocator(db);
   await locator.migrate();
-  const sources = createRecordSources(config.sources, { labStore }).filter((source) => kinds.includes(source.kind));
+  const sources = createRecordSources(config.sources, { labStore, dispenseStore }).filter((source) => kinds.includes(source.kind));
   const coverage = new CoverageView({ locator, sources: sources.map((s) => s.source), defaultIntervalMs: config.locator.rosterIntervalMs, logger });
   await coverage.start();
   const metrics = deps.metrics;

@@ -151,7 +151,7 @@ function daysSupplyOf(timing: readonly Timing[]): number | undefined {
     const amount = tq1.getComponent(6, 1).trim();
     if (!amount) continue;
     const where = { segment: 'TQ1', sequence, field: 6 };
-    const unit = tq1.getComponent(6, 2, 1).trim().toLowerCase();
+    const unit = tq1.getComponent(6, 2).split(tq1.context.subcomponentSeparator)[0].trim().toLowerCase();
     const perUnit = DAYS_PER_UNIT[unit] ?? fail(ErrorCode.DATA_TYPE, 'TQ1-6 (service duration) must be in days (d) or weeks (wk)', where);
     const days = Number(amount) * perUnit!;
     if (!NM.test(amount) || !Number.isInteger(days) || days <= 0) fail(ErrorCode.DATA_TYPE, 'TQ1-6 (service duration) is not a whole number of days', where);
