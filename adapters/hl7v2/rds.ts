@@ -82,7 +82,11 @@ function walk(segments: readonly Hl7Segment[]): { patient: OruPatient; orders: P
         if (order!.rxd) fail(ErrorCode.SEGMENT_SEQUENCE, `${segment.name} comes after the RXD of its ORDER group`, at);
         if (segment.name === 'RXO' && order!.rxe) fail(ErrorCode.SEGMENT_SEQUENCE, 'RXO comes after RXE', at);
         if (segment.name === 'RXD') order!.rxd = { segment, sequence };
-        else order![segment.name === 'RXO' ? 'rxo' : 'rxe'] = segment;
+        else {
+          const key = segment.name === 'RXO' ? 'rxo' : 'rxe';
+          if (order![key]) fail(ErrorCode.SEGMENT_SEQUENCE, `an ORDER group holds two ${segment.name}`, at);
+          order![key] = segment;
+        }
         break;
     }
   }
