@@ -5,14 +5,15 @@ import { createDicomwebSources } from './dicomweb';
 import { createDicomwebRoster } from './dicomweb/roster';
 import { createFhirSources } from './fhir';
 import { createFhirRoster } from './fhir/roster';
-import { createLabSource, type LabStore } from './hl7v2';
+import { createDispenseSource, createLabSource, type DispenseStore, type LabStore } from './hl7v2';
 import { connectSources, disconnectSource } from './http';
 import type { RecordSource, RosterSource } from './port';
 
 /** What every adapter may need to build a source's readers. */
 export interface AdapterDeps {
-  /** Where the MLLP listeners store what the push sources sent (read back by their record sources). */
-  labStore: LabStore;
+  /** Where the MLLP listeners store what the push sources sent, read back by their record sources (push sources only). */
+  labStore?: LabStore;
+  dispenseStore?: DispenseStore;
   logger?: Logger;
 }
 
@@ -33,8 +34,15 @@ export const PROTOCOL_ADAPTERS = {
   'fhir-r4': { recordSources: (source) => createFhirSources(source), roster: (source, deps) => createFhirRoster(source, { logger: deps.logger }) },
   dicomweb: { recordSources: (source) => createDicomwebSources(source), roster: (source, deps) => createDicomwebRoster(source, { logger: deps.logger }) },
   // HL7 v2 sources push their data: the locator learns of their people at each message, no roster.
-  'hl7v2-mllp': { recordSources: (source, deps) => [createLabSource(source, deps.labStore)] },
+  // A laboratory sends ORU^R01 results, a pharmacy RDS^O13 dispenses, each kept in its store.
+  'hl7v2-mllp': { recordSources: (source, deps) => [source.domain === 'MEDICATIONS' ? createDispenseSource(source, storeOf(source, deps.dispenseStore)) : createLabSource(source, storeOf(source, deps.labStore))] },
 } satisfies Record<Protocol, ProtocolAdapter>;
+
+/** A push source's records are read from the store its listener fills: asking without one is a wiring error. */
+function storeOf<S>(source: SourceConfig, store: S | undefined): S {
+  if (!store) throw new Error(`source ${source.id}: an MLLP source's records are read from its listener's store, and none was given`);
+  return store;
+}
 
 /** Every connected source behind the RecordSource port; subgraphs only ever see RecordSource. */
 export function createRecordSources(sources: readonly SourceConfig[], deps: AdapterDeps): RecordSource[] {

@@ -55,6 +55,27 @@ export interface CrossReference {
   namFor(sourceId: string, localId: string): Promise<string | undefined>;
 }
 
+/** A NAM <-> local id link of one source. */
+export interface XrefLink {
+  sourceId: string;
+  localId: string;
+  nam: string;
+}
+
+/**
+ * The cross-reference as patient administration feeds correct it (HL7 v2 ADT^A08 update, ADT^A40
+ * merge), each call in the caller's transaction so an event's links and record moves commit
+ * together. Implemented by locator/cross-reference.ts.
+ */
+export interface CrossReferenceUpdates {
+  /** Upserts links (a local id already linked to another NAM is relinked); says how many were new and how many changed person. */
+  linkMany(links: XrefLink[], via: 'hl7', tx: Pick<Db, 'query'>): Promise<{ added: number; relinked: number }>;
+  /** The NAM each of these local ids of one source is linked to (ids nobody linked are absent). */
+  namsFor(sourceId: string, localIds: readonly string[], tx?: Pick<Db, 'query'>): Promise<Map<string, string>>;
+  /** Removes the links of these local ids of one source (a merged-away id); returns what each was linked to. */
+  unlinkMany(sourceId: string, localIds: readonly string[], tx: Pick<Db, 'query'>): Promise<Map<string, string>>;
+}
+
 /**
  * The record locator as the adapters feed it (IHE XDS registry-like: which sources hold data for
  * which person). The HL7 v2 listener tells it at each message; the roster reads tell it on a
@@ -66,6 +87,15 @@ export interface LocatorFeed {
    * transaction: a lab result and the locator entry that makes views ask for it commit together.
    */
   holds(sourceId: string, nams: readonly string[], via: 'hl7' | 'xref' | 'roster', tx?: Pick<Db, 'query'>): Promise<void>;
+}
+
+/**
+ * The record locator as a push source corrects it: after an HL7 v2 merge (ADT^A40) moved every
+ * record of a prior patient to the survivor, the source no longer holds the prior person.
+ */
+export interface LocatorCorrections extends LocatorFeed {
+  /** These people no longer have data at this source (their entries are removed). With `tx`, in that transaction. */
+  forget(sourceId: string, nams: readonly string[], tx?: Pick<Db, 'query'>): Promise<void>;
 }
 
 /**

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { createRecordSources, createRosterSources } from '../adapters';
 import { maskNam, RequestCounter, runConformance, type CheckResult } from '../adapters/conformance';
-import { LabStore } from '../adapters/hl7v2/lab-store';
+import { DispenseStore, LabStore } from '../adapters/hl7v2';
 import type { PatientRef } from '../adapters/port';
 import { openDb, type Db } from '../lib/db';
 import { isValidNam, normalizeNam } from '../lib/nam';
@@ -100,7 +100,8 @@ async function main(): Promise<number> {
       return 2;
     }
     const people = await refsFor(source, args.people, db);
-    const labStore = new LabStore(push ? await db() : (undefined as never));
+    // A push source is read back from what its listener stored; a pull source needs no store.
+    const stores = push ? { labStore: new LabStore(await db()), dispenseStore: new DispenseStore(await db()) } : {};
     const counter = new RequestCounter();
     counter.install();
     console.log(`conformance: ${source.id} (${source.protocol}, ${source.domain}), ${people.length} people: ${people.map((p) => maskNam(p.nam)).join(', ')}`);
@@ -108,7 +109,7 @@ async function main(): Promise<number> {
       {
         source,
         mode: 'live',
-        recordSources: (s, logger) => createRecordSources([s], { labStore, logger }),
+        recordSources: (s, logger) => createRecordSources([s], { ...stores, logger }),
         roster: (s, logger) => createRosterSources([s], { logger })[0],
         people,
       },

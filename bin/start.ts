@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { startDemoLabSystem } from '../demo/lab-system';
+import { startDemoPharmacySystem } from '../demo/pharmacy-system';
 import { demoPeople } from '../demo/people';
 import { demoPortOf, startDemoHttpSystems } from '../demo/systems';
 import { loadConfig } from '../lib/config';
@@ -60,7 +61,14 @@ async function main() {
       const report = await importXref(join(__dirname, '..', 'demo', 'xref.csv'), platform.xref, known);
       say(`cross-reference: ${report.added} demo links imported (${report.rows} rows, ${report.rejected.length} rejected)`);
       for (const source of config.sources.filter((s) => s.protocol === 'hl7v2-mllp')) {
-        const lab = await startDemoLabSystem({ host: config.host, port: platform.labPorts.get(source.id)!, people });
+        const port = platform.labPorts.get(source.id)!;
+        if (source.domain === 'MEDICATIONS') {
+          const pharmacy = await startDemoPharmacySystem({ host: config.host, port, people, source });
+          stops.push(pharmacy.close);
+          say(`demo pharmacy ${source.id}: sent ${pharmacy.sent} RDS^O13 messages over MLLP, ${pharmacy.acked} acknowledged`);
+          continue;
+        }
+        const lab = await startDemoLabSystem({ host: config.host, port, people });
         stops.push(lab.close);
         say(`demo laboratory ${source.id}: sent ${lab.sent} ORU^R01 messages over MLLP, ${lab.acked} acknowledged`);
       }

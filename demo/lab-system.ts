@@ -161,7 +161,7 @@ export async function startDemoLabSystem(options: DemoLabOptions): Promise<DemoL
   return result;
 }
 
-async function connectWithRetry(client: Hl7Client, withinMs: number): Promise<void> {
+export async function connectWithRetry(client: Hl7Client, withinMs: number): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
     try {
@@ -174,7 +174,7 @@ async function connectWithRetry(client: Hl7Client, withinMs: number): Promise<vo
   }
 }
 
-async function sendWithRetry(client: Hl7Client, message: Hl7Message, timeoutMs: number): Promise<string> {
+export async function sendWithRetry(client: Hl7Client, message: Hl7Message, timeoutMs: number): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
       const ack = await withTimeout(client.sendAndWait(message), timeoutMs);

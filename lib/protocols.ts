@@ -58,8 +58,8 @@ export const PROTOCOL_SPECS = {
     parse: httpBase,
   },
   'hl7v2-mllp': {
-    summary: 'HL7 v2 messages pushed to our MLLP listener (HL7 v2.5.1 ch. 2, MLLP release 2)',
-    domains: ['LAB_RESULTS'],
+    summary: 'HL7 v2 messages pushed to our MLLP listener (HL7 v2.5.1 ch. 2, MLLP release 2): ORU^R01 results, RDS^O13 dispenses, ADT^A08/A40',
+    domains: ['LAB_RESULTS', 'MEDICATIONS'],
     transport: 'push',
     fields: ['port', 'tls', 'allowedSenders'],
     parse: (entry) => {

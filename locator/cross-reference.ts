@@ -1,4 +1,4 @@
-import type { CrossReference } from '../adapters/port';
+import type { CrossReference, CrossReferenceUpdates } from '../adapters/port';
 import type { Db } from '../lib/db';
 import { migrate } from '../lib/migrate';
 
@@ -16,7 +16,7 @@ export type LinkOrigin = 'hl7' | 'import' | 'roster';
  * A local id names one person per source; a later link for the same local id replaces the
  * earlier one (a source's correction), and the change is counted in `relinked`.
  */
-export class XrefStore implements CrossReference {
+export class XrefStore implements CrossReference, CrossReferenceUpdates {
   constructor(private readonly db: Pick<Db, 'query' | 'transaction'>) {}
 
   async migrate(): Promise<void> {
@@ -65,10 +65,23 @@ export class XrefStore implements CrossReference {
     return { added: rows.filter((r) => r.inserted).length, relinked: rows.filter((r) => !r.inserted && r.changed).length };
   }
 
-  /** The NAM each of these local ids of one source is linked to (ids nobody linked are absent). One query. */
-  async namsFor(sourceId: string, localIds: readonly string[]): Promise<Map<string, string>> {
+  /** The NAM each of these local ids of one source is linked to (ids nobody linked are absent). One query; with `tx`, in that transaction. */
+  async namsFor(sourceId: string, localIds: readonly string[], tx: Pick<Db, 'query'> = this.db): Promise<Map<string, string>> {
     if (localIds.length === 0) return new Map();
-    const { rows } = await this.db.query<{ local_id: string; nam: string }>('SELECT local_id, nam FROM patient_xref WHERE source_id = $1 AND local_id = ANY($2::text[])', [
+    const { rows } = await tx.query<{ local_id: string; nam: string }>('SELECT local_id, nam FROM patient_xref WHERE source_id = $1 AND local_id = ANY($2::text[])', [
+      sourceId,
+      [...new Set(localIds)],
+    ]);
+    return new Map(rows.map((row) => [row.local_id, row.nam]));
+  }
+
+  /**
+   * Removes the links of these local ids of one source: an HL7 v2 merge (ADT^A40) retires the prior
+   * patient's ids, whose link moves to the surviving id. Returns what each removed id was linked to.
+   */
+  async unlinkMany(sourceId: string, localIds: readonly string[], tx: Pick<Db, 'query'> = this.db): Promise<Map<string, string>> {
+    if (localIds.length === 0) return new Map();
+    const { rows } = await tx.query<{ local_id: string; nam: string }>('DELETE FROM patient_xref WHERE source_id = $1 AND local_id = ANY($2::text[]) RETURNING local_id, nam', [
       sourceId,
       [...new Set(localIds)],
     ]);

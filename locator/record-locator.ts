@@ -1,4 +1,4 @@
-import type { LocatorFeed } from '../adapters/port';
+import type { LocatorCorrections } from '../adapters/port';
 import type { Db } from '../lib/db';
 import { migrate } from '../lib/migrate';
 
@@ -61,7 +61,7 @@ interface RosterRow {
 
 const dateOf = (value: Date | string | null) => (value === null ? undefined : value instanceof Date ? value : new Date(value));
 
-export class RecordLocator implements LocatorFeed {
+export class RecordLocator implements LocatorCorrections {
   constructor(private readonly db: Pick<Db, 'query' | 'transaction'>) {}
 
   async migrate(): Promise<void> {
@@ -76,6 +76,16 @@ export class RecordLocator implements LocatorFeed {
       `INSERT INTO record_locations (nam, source_id, via) SELECT DISTINCT n, $2, $3 FROM unnest($1::text[]) AS n ORDER BY n ON CONFLICT (nam, source_id) DO NOTHING`,
       [nams, sourceId, via],
     );
+  }
+
+  /**
+   * These people no longer have data at this source: an HL7 v2 merge (ADT^A40) moved everything the
+   * source had filed under a prior patient to the survivor. Only push sources correct the locator
+   * so; a pull source's person stays located until the protocol can say otherwise (README).
+   */
+  async forget(sourceId: string, nams: readonly string[], tx: Pick<Db, 'query'> = this.db): Promise<void> {
+    if (nams.length === 0) return;
+    await tx.query('DELETE FROM record_locations WHERE source_id = $1 AND nam = ANY($2::text[])', [sourceId, [...new Set(nams)]]);
   }
 
   /** The sources holding each person asked (a person held by none is absent). One query for a whole batch. */

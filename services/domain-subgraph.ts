@@ -5,7 +5,7 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import { createRecordSources, forgetRemovedSources } from '../adapters';
-import { LabStore } from '../adapters/hl7v2';
+import { DispenseStore, LabStore } from '../adapters/hl7v2';
 import type { AnswerCache } from '../cache/answer-cache';
 import type { Config, SubgraphName } from '../lib/config';
 import type { Db } from '../lib/db';
@@ -49,9 +49,9 @@ export interface DomainSubgraphServiceDeps {
 }
 
 /** The record sources of the connected sources, for the kinds one subgraph serves. */
-function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], labStore: LabStore, logger: Logger): Map<RecordKind, RecordSource[]> {
+function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], stores: { labStore: LabStore; dispenseStore: DispenseStore }, logger: Logger): Map<RecordKind, RecordSource[]> {
   const byKind = new Map<RecordKind, RecordSource[]>();
-  for (const source of createRecordSources(connected, { labStore, logger })) {
+  for (const source of createRecordSources(connected, { ...stores, logger })) {
     if (!kinds.includes(source.kind)) continue;
     const list = byKind.get(source.kind);
     if (list) list.push(source);
@@ -66,15 +66,20 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   const kinds = DOMAIN_SUBGRAPHS[name];
   const labStore = new LabStore(db);
   if (kinds.includes('labResults')) await labStore.migrate();
+  // The pharmacy subgraph reads the dispenses of MLLP pharmacies (RDS^O13) from the listener's store;
+  // its tables are made even before one is listed, since a reload of the sources file may add one.
+  const dispenseStore = new DispenseStore(db);
+  if (kinds.includes('medications')) await dispenseStore.migrate();
+  const stores = { labStore, dispenseStore };
   const locator = new RecordLocator(db);
   await locator.migrate();
   // The sources of this subgraph's kinds, rebuilt when the sources file is reloaded (lib/source-catalog.ts).
   const catalog = deps.catalog ?? fixedCatalog(config.sources);
-  let byKind = recordSourcesByKind(catalog.connected, kinds, labStore, logger);
+  let byKind = recordSourcesByKind(catalog.connected, kinds, stores, logger);
   let following = catalog.connected;
   const stopWatching = catalog.onChange((connected) => {
     // A source whose new credentials cannot be read throws here: the running sources stay.
-    byKind = recordSourcesByKind(connected, kinds, labStore, logger);
+    byKind = recordSourcesByKind(connected, kinds, stores, logger);
     forgetRemovedSources(following, connected);
     following = connected;
   });

@@ -1,12 +1,14 @@
 /**
- * The HL7 v2 lab listeners as a service: one MLLP listener per `hl7v2-mllp` source of the sources
+ * The HL7 v2 listeners as a service: one MLLP listener per `hl7v2-mllp` source of the sources
  * file (`npm run lab-listener`, its own process on PostgreSQL), or started in process by
- * services/stack.ts. The listeners share one lab store, so messages arriving together on any of
- * them are stored in one transaction, with PID-3's cross-reference links and the record locator's
- * entries; each is acknowledged only after that commit and after the answer cache was told.
+ * services/stack.ts. A laboratory's listener takes ORU^R01, a pharmacy's RDS^O13, both ADT^A08 and
+ * ADT^A40 (adapters/hl7v2/handlers). The listeners share one lab store and one dispense store, so
+ * messages arriving together on any of them are stored in one transaction, with PID-3's
+ * cross-reference links and the record locator's entries; each is acknowledged only after that
+ * commit and after the answer cache was told.
  */
 import type { Tracer } from '@opentelemetry/api';
-import { LabStore, startMllpReceiver } from '../adapters/hl7v2';
+import { DispenseStore, LabStore, PatientEvents, startMllpReceiver } from '../adapters/hl7v2';
 import type { AnswerInvalidation } from '../adapters/port';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
@@ -49,7 +51,12 @@ export async function startLabListeners(deps: LabListenerDeps): Promise<LabListe
   const xref = new XrefStore(db);
   const locator = new RecordLocator(db);
   const store = new LabStore(db, { xref, locator, invalidation: deps.invalidation, logger });
+  const dispenses = new DispenseStore(db, { xref, locator, invalidation: deps.invalidation, logger });
+  const patients = new PatientEvents(db, { xref, locator, invalidation: deps.invalidation, logger });
+  // Both record stores exist on every listener: a merge (ADT^A40) refiles the rows of either.
   await store.migrate();
+  await dispenses.migrate();
+  await patients.migrate();
   await xref.migrate();
   await locator.migrate();
   const catalog = deps.catalog ?? fixedCatalog(config.sources);
@@ -58,10 +65,11 @@ export async function startLabListeners(deps: LabListenerDeps): Promise<LabListe
   const onAck = deps.metrics && ((sourceId: string, ackCode: string) => deps.metrics!.hl7Answered(sourceId, ackCode));
 
   const openListener = async (source: SourceConfig) => {
-    // Results stored before the locator existed are located once per source; later ones as they are stored.
-    await locator.backfillOnce(source.id, (tx) => store.locateStored(tx, source.id));
+    // Records stored before the locator existed are located once per source; later ones as they are stored.
+    const stored = source.domain === 'MEDICATIONS' ? dispenses : store;
+    await locator.backfillOnce(source.id, (tx) => stored.locateStored(tx, source.id));
     // MLLP_* limits (idle time, connection cap, message size, time to finish a message); TLS and allowedSenders come with the source.
-    const receiver = await startMllpReceiver({ source, store, xref, logger, host: config.host, ...config.mllp, onAck, tracer: deps.tracer });
+    const receiver = await startMllpReceiver({ source, store, dispenses, patients, xref, logger, host: config.host, ...config.mllp, onAck, tracer: deps.tracer });
     open.set(source.id, { source, receiver });
     ports.set(source.id, receiver.port);
     deps.progress?.(`lab listener ${source.id}: MLLP on ${config.host}:${receiver.port}`);

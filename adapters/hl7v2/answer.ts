@@ -6,25 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { Hl7Message } from '@medplum/core';
-import type { Logger } from '../../lib/logger';
-import type { SourceConfig } from '../../lib/sources';
-import type { CrossReference } from '../port';
 import { buildAck, type AckOutcome } from './ack';
 import { decodeMessage, firstSegment, type Charset } from './charset';
-import type { LabMessageStore } from './lab-store';
-import { readOru, type OruMessage } from './oru';
+import { failureOf, type AnswerContext, type MessageHandler } from './handler';
+import { handlersFor } from './handlers';
+import { acceptsCodes, isRejection, readHeader } from './header';
 import { ErrorCode, reject } from './rejection';
 
-export interface AnswerContext {
-  source: SourceConfig;
-  /** Stores each message (and PID-3's links, the locator entries) in one transaction with others; ./lab-store.ts. */
-  store: LabMessageStore;
-  /** Gives MR-only messages the NAM the cross-reference already knows for their MR. */
-  xref: Pick<CrossReference, 'namFor'>;
-  logger: Logger;
-  /** Told the ACK code of every answer (ops/metrics.ts counts them by source and code). */
-  onAck?: (sourceId: string, ackCode: string) => void;
-}
+export type { AnswerContext } from './handler';
 
 /** The ACK payload (to be framed) for one complete block, in the block's own character set. */
 export async function answerFrame(payload: Buffer, context: AnswerContext): Promise<Buffer> {
@@ -51,7 +40,7 @@ export function answerOversize(header: Buffer, maxFrameBytes: number, context: A
 
 const NOT_HL7 = reject('AR', ErrorCode.SEGMENT_SEQUENCE, 'the message does not start with MSH');
 
-/** Validate, store, answer. */
+/** Dispatch on MSH-9 (./handlers), then validate, store, answer. */
 async function handle(text: string, context: AnswerContext): Promise<Hl7Message> {
   let message: Hl7Message | undefined;
   try {
@@ -59,36 +48,38 @@ async function handle(text: string, context: AnswerContext): Promise<Hl7Message>
   } catch {
     return reply(undefined, NOT_HL7, context);
   }
+  const handlers = handlersFor(context);
+  const codes = handlers.map((h) => h.code);
+  const header = readHeader(message, acceptsCodes(codes), listOf(codes));
+  if (isRejection(header)) return reply(message, header, context);
+  const handler = handlers.find((h) => h.code === `${header.type}^${header.event}`)!;
   try {
-    const read = readOru(message, context.source);
-    if (!read.ok) return reply(message, read.rejection, context);
-    await fillNamsFromXref(read.message, context);
-    let saved;
-    try {
-      saved = await context.store.saveMessage(context.source.id, read.message);
-    } catch (error) {
-      // Never AA without the rows on disk: AE so the sender keeps the message and sends it again.
-      return reply(message, reject('AE', ErrorCode.INTERNAL, 'the message could not be stored; send it again'), context, { failure: failureOf(error) });
-    }
-    if (saved === 'conflict') return reply(message, reject('AE', ErrorCode.DUPLICATE_KEY, 'MSH-10 was already used by this sender for another message', { segment: 'MSH', sequence: 1, field: 10 }), context);
-    const results = read.message.patients.reduce((n, p) => n + p.results.length, 0);
-    return reply(message, { ackCode: 'AA', text: saved === 'duplicate' ? 'already received; stored once' : 'OK' }, context, { results, duplicate: saved === 'duplicate' });
+    const { outcome, fields } = await handler.handle(message, header, context);
+    return reply(message, outcome, context, fields, handler);
   } catch (error) {
-    return reply(message, reject('AE', ErrorCode.INTERNAL, 'the message could not be processed; send it again'), context, { failure: failureOf(error) });
+    return reply(message, reject('AE', ErrorCode.INTERNAL, 'the message could not be processed; send it again'), context, { failure: failureOf(error) }, handler);
   }
 }
 
-/** Logs the outcome (never content) and builds the ACK. */
-function reply(message: Hl7Message | undefined, outcome: AckOutcome, { source, logger, onAck }: AnswerContext, fields: Record<string, unknown> = {}): Hl7Message {
+/** `ORU^R01`, `ORU^R01 or ADT^A08`, `ORU^R01, ADT^A08 or ADT^A40`. */
+const listOf = (codes: string[]) => (codes.length < 2 ? (codes[0] ?? 'no') : `${codes.slice(0, -1).join(', ')} or ${codes.at(-1)}`);
+
+/** Logs the outcome (never content) and builds the ACK (the handler's own response type when it has one). */
+function reply(message: Hl7Message | undefined, outcome: AckOutcome, { source, logger, onAck }: AnswerContext, fields: Record<string, unknown> = {}, handler?: MessageHandler): Hl7Message {
   onAck?.(source.id, outcome.ackCode);
   const controlId = message?.header.getField(10)?.toString();
   const level = outcome.ackCode === 'AA' ? 'info' : 'warn';
   logger[level](
     { source: source.id, control: controlId ? digest(controlId) : undefined, ack: outcome.ackCode, ...(outcome.ackCode !== 'AA' ? { error: outcome.errorCode, reason: outcome.reason } : {}), ...fields },
-    'lab message',
+    handler?.logAs ?? defaultLogAs(source.domain),
   );
-  return buildAck(message, outcome, source.timeZone);
+  const ack = buildAck(message, outcome, source.timeZone);
+  if (handler?.ackType) ack.getSegment('MSH')!.setField(9, handler.ackType);
+  return ack;
 }
+
+/** The log line of a message no handler took, named as the source's feed is. */
+const defaultLogAs = (domain: string) => (domain === 'MEDICATIONS' ? 'pharmacy message' : domain === 'LAB_RESULTS' ? 'lab message' : 'hl7 message');
 
 /**
  * MSH alone, read byte for byte (latin1) from a block whose text cannot be decoded: the ACK then
@@ -105,24 +96,4 @@ function headerOf(payload: Buffer): Hl7Message | undefined {
 
 const encode = (ack: Hl7Message, charset: Charset) => Buffer.from(`${ack.toString()}\r`, charset === 'utf8' ? 'utf8' : 'latin1');
 
-/**
- * An MR-only group whose MR the cross-reference already knows is stored with that NAM. When its MRs
- * point at different people, or the index cannot answer, it is stored under the MRs alone: nothing
- * is lost, and the read side can still find it by local id.
- */
-async function fillNamsFromXref(message: OruMessage, { source, xref, logger }: AnswerContext): Promise<void> {
-  for (const group of message.patients) {
-    if (group.patient.nam || group.patient.localIds.length === 0) continue;
-    try {
-      const nams = new Set((await Promise.all(group.patient.localIds.map((id) => xref.namFor(source.id, id)))).filter((n): n is string => !!n));
-      if (nams.size === 1) group.patient = { ...group.patient, nam: [...nams][0] };
-    } catch (error) {
-      logger.warn({ source: source.id, failure: failureOf(error) }, 'cross-reference lookup failed; results kept under the local id');
-    }
-  }
-}
-
 const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 12);
-
-/** A loggable name for an error: a driver's code or the class, never its message (it may quote values). */
-const failureOf = (error: unknown) => (error as { code?: string })?.code ?? (error as Error)?.name ?? 'Error';

@@ -12,12 +12,18 @@ export interface LabEntry {
   message: OruMessage;
 }
 
+/** Any message kept by its idempotence key (lab results, pharmacy dispenses, patient events). */
+export interface KeyedEntry {
+  sourceId: string;
+  message: { sender: string; controlId: string; contentHash: string };
+}
+
 /** `conflict`: the control id is stored already, for a message with another body. */
 export type SaveOutcome = 'stored' | 'duplicate' | 'conflict';
 
 /** The idempotence key (source, sender = MSH-3|MSH-4, MSH-10) as one string; JSON keeps it unambiguous whatever the parts hold. */
 export const keyOf = (sourceId: string, sender: string, controlId: string) => JSON.stringify([sourceId, sender, controlId]);
-const entryKey = ({ sourceId, message }: LabEntry) => keyOf(sourceId, message.sender, message.controlId);
+const entryKey = ({ sourceId, message }: KeyedEntry) => keyOf(sourceId, message.sender, message.controlId);
 
 /**
  * The first entry of each key, sorted by key. A batch may hold two copies of one message (a resend
@@ -25,7 +31,7 @@ const entryKey = ({ sourceId, message }: LabEntry) => keyOf(sourceId, message.se
  * apart inside one statement. Sorting makes concurrent batches (several listener processes) take
  * their row locks in the same order, so they wait for each other instead of deadlocking.
  */
-export function firstOfEachKey(entries: readonly LabEntry[]): { key: string; index: number; entry: LabEntry }[] {
+export function firstOfEachKey<E extends KeyedEntry>(entries: readonly E[]): { key: string; index: number; entry: E }[] {
   const first = new Map<string, number>();
   entries.forEach((entry, index) => {
     const key = entryKey(entry);
@@ -39,7 +45,7 @@ export function firstOfEachKey(entries: readonly LabEntry[]): { key: string; ind
  * the first copy of a new key is `stored`; any other entry is a `duplicate` when its body is the
  * one kept under its key (inserted now, or earlier: `earlierHashes`), a `conflict` otherwise.
  */
-export function outcomesOf(entries: readonly LabEntry[], inserted: ReadonlySet<string>, earlierHashes: ReadonlyMap<string, string>): SaveOutcome[] {
+export function outcomesOf(entries: readonly KeyedEntry[], inserted: ReadonlySet<string>, earlierHashes: ReadonlyMap<string, string>): SaveOutcome[] {
   const kept = new Map<string, string>();
   return entries.map((entry) => {
     const key = entryKey(entry);

@@ -7,6 +7,7 @@ import type { Logger } from '../../lib/logger';
 import type { SourceConfig } from '../../lib/sources';
 import type { LabResultRecord } from '../../schema/records';
 import { GroupCommit } from './group-commit';
+import { invalidateAfterCommit } from './invalidate';
 import { firstOfEachKey, keyOf, linksOf, mrOnlyGroups, namsBySource, outcomesOf, type LabEntry, type SaveOutcome } from './lab-batch';
 import { LAB_BATCH_STATEMENT, labBatchParams } from './lab-batch-statement';
 import type { OruMessage } from './oru';
@@ -219,25 +220,8 @@ export class LabStore implements LabMessageStore {
   }
 
   /** Tells the answer cache, per source; a failure or a hang is logged by category and changes no ACK. */
-  private async invalidate(bySource: Map<string, string[]>): Promise<void> {
-    const cache = this.options.invalidation;
-    if (!cache) return;
-    const timeoutMs = this.options.invalidationTimeoutMs ?? 2000;
-    await Promise.all(
-      [...bySource].map(async ([sourceId, nams]) => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          await Promise.race([
-            cache.invalidate(sourceId, nams),
-            new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })), timeoutMs))),
-          ]);
-        } catch (error) {
-          this.options.logger?.warn({ source: sourceId, people: nams.length, failure: failureOf(error) }, 'answer cache not invalidated after a lab batch');
-        } finally {
-          clearTimeout(timer);
-        }
-      }),
-    );
+  private invalidate(bySource: Map<string, string[]>): Promise<void> {
+    return invalidateAfterCommit(this.options.invalidation, bySource, { timeoutMs: this.options.invalidationTimeoutMs, logger: this.options.logger, what: 'a lab batch' });
   }
 
   /**

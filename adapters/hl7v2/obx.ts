@@ -97,7 +97,7 @@ function joinRepetitions(field: Hl7Field | undefined, separator: string, render:
 }
 
 /** Unescaped and trimmed; empty, and HL7's explicit null `""`, become undefined. */
-function clean(value: string | undefined, context: Hl7Context): string | undefined {
+export function clean(value: string | undefined, context: Hl7Context): string | undefined {
   if (value === undefined || value === '""') return undefined;
   const text = unescapeText(value, context).trim();
   return text === '' ? undefined : text;

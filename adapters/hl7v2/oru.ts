@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Hl7Message, Hl7Segment } from '@medplum/core';
+import type { Hl7Message } from '@medplum/core';
 import type { SourceConfig } from '../../lib/sources';
 import { parseDtm } from './dtm';
 import { observationOf, timestamp, type LabObservation } from './obx';
 import { patientOf, type OruPatient } from './pid';
-import { ErrorCode, RejectedMessage, fail, reject, type Rejection } from './rejection';
+import { acceptsCodes, isRejection, readHeader } from './header';
+import { ErrorCode, RejectedMessage, fail, type Rejection } from './rejection';
 
 export interface PatientResults {
   patient: OruPatient;
@@ -28,42 +29,28 @@ export interface OruMessage {
 
 export type OruOutcome = { ok: true; message: OruMessage } | { ok: false; rejection: Rejection };
 
-/** The only message we accept (MSH-9), version (MSH-12) and processing id (MSH-11, table 0103). */
-const ACCEPTED = { type: 'ORU', event: 'R01', version: '2.5.1', processingId: 'P' };
-
 /**
- * Validates and maps one message. Acceptance validation of the header first (v2.5.1 Ch. 2
- * §2.9.2.1: message type, processing id, version -> AR, never acceptable), then the content of the
- * ORU_R01 structure (Ch. 7 §7.3.1: PID, then OBR groups holding OBX) -> AE on the first problem.
+ * Validates and maps one message. Acceptance validation of the header first (./header.ts: only
+ * ORU^R01 here -> AR otherwise), then the content of the ORU_R01 structure (Ch. 7 §7.3.1: PID,
+ * then OBR groups holding OBX) -> AE on the first problem.
  * Pure: no I/O, the same message always gives the same answer and the same record ids.
  */
 export function readOru(message: Hl7Message, source: Pick<SourceConfig, 'id' | 'timeZone'>): OruOutcome {
-  const msh = message.segments[0];
-  if (msh?.name !== 'MSH') return { ok: false, rejection: reject('AR', ErrorCode.SEGMENT_SEQUENCE, 'the message does not start with MSH') };
-  const header = acceptHeader(msh);
-  if ('ackCode' in header) return { ok: false, rejection: header };
+  const header = readHeader(message, acceptsCodes(['ORU^R01']), 'ORU^R01');
+  if (isRejection(header)) return { ok: false, rejection: header };
   try {
-    const contentHash = createHash('sha256').update(message.segments.slice(1).map(String).filter(Boolean).join('\r')).digest('hex');
-    return { ok: true, message: { ...header, patients: readGroups(message, source, header), contentHash } };
+    return { ok: true, message: { sender: header.sender, controlId: header.controlId, patients: readGroups(message, source, header), contentHash: contentHashOf(message) } };
   } catch (error) {
     if (error instanceof RejectedMessage) return { ok: false, rejection: error.rejection };
     throw error;
   }
 }
 
-/** MSH-10 and MSH-9/11/12 (Ch. 2 §2.14.9). Everything here is answered AR. */
-function acceptHeader(msh: Hl7Segment): Rejection | Pick<OruMessage, 'sender' | 'controlId'> {
-  const at = (field: number) => ({ segment: 'MSH', sequence: 1, field });
-  const controlId = msh.getField(10)?.toString().trim() ?? '';
-  if (!controlId) return reject('AR', ErrorCode.REQUIRED_FIELD_MISSING, 'MSH-10 (message control id) is empty', at(10));
-  if (msh.getComponent(9, 1).trim() !== ACCEPTED.type) return reject('AR', ErrorCode.UNSUPPORTED_MESSAGE_TYPE, 'only ORU^R01 messages are accepted here', at(9));
-  if (msh.getComponent(9, 2).trim() !== ACCEPTED.event) return reject('AR', ErrorCode.UNSUPPORTED_EVENT, 'only ORU^R01 messages are accepted here', at(9));
-  // Training and debugging messages (T, D) must never land in a person's record.
-  if (msh.getComponent(11, 1).trim() !== ACCEPTED.processingId) return reject('AR', ErrorCode.UNSUPPORTED_PROCESSING_ID, 'only production messages (MSH-11 P) are accepted', at(11));
-  if (msh.getComponent(12, 1).trim() !== ACCEPTED.version) return reject('AR', ErrorCode.UNSUPPORTED_VERSION, 'only HL7 version 2.5.1 is accepted', at(12));
-  const sender = `${msh.getField(3)?.toString() ?? ''}|${msh.getField(4)?.toString() ?? ''}`;
-  return { sender, controlId };
-}
+/**
+ * SHA-256 of every segment after MSH: tells a resend (same body; some engines rewrite MSH-7 when
+ * they resend) from a different message that reuses a control id.
+ */
+export const contentHashOf = (message: Hl7Message) => createHash('sha256').update(message.segments.slice(1).map(String).filter(Boolean).join('\r')).digest('hex');
 
 /** Walks the segments: a PID opens a patient group, an OBR an order, each OBX is one result. */
 function readGroups(message: Hl7Message, source: Pick<SourceConfig, 'id' | 'timeZone'>, header: Pick<OruMessage, 'sender' | 'controlId'>): PatientResults[] {

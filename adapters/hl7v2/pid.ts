@@ -29,10 +29,19 @@ const RAMQ_OID = '2.16.124.10.101.1.60.100';
  * - Without a NAM and without an MR, the results belong to nobody we can find: AE 101.
  */
 export function patientOf(pid: Hl7Segment, pidSequence: number): OruPatient {
-  const field = pid.getField(3);
-  const where = (repetition?: number) => ({ segment: 'PID', sequence: pidSequence, field: 3, ...(repetition ? { repetition } : {}) });
+  return identifiersIn(pid, 3, pidSequence, 'patient identifier list');
+}
+
+/**
+ * The same reading of any CX list: PID-3, or MRG-1 (prior patient identifier list, Ch. 3
+ * §3.4.9.1) of a merge. Errors name the segment and field read.
+ */
+export function identifiersIn(segment: Hl7Segment, fieldNumber: number, sequence: number, title: string): OruPatient {
+  const field = segment.getField(fieldNumber);
+  const name = `${segment.name}-${fieldNumber}`;
+  const where = (repetition?: number) => ({ segment: segment.name, sequence, field: fieldNumber, ...(repetition ? { repetition } : {}) });
   const repetitions = (field?.components ?? []).filter((cx) => cx.some((c) => c.trim() !== ''));
-  if (repetitions.length === 0) fail(ErrorCode.REQUIRED_FIELD_MISSING, 'PID-3 (patient identifier list) is empty', where());
+  if (repetitions.length === 0) fail(ErrorCode.REQUIRED_FIELD_MISSING, `${name} (${title}) is empty`, where());
 
   const nams = new Set<string>();
   const localIds: string[] = [];
@@ -45,14 +54,14 @@ export function patientOf(pid: Hl7Segment, pidSequence: number): OruPatient {
     } else if (type === 'JHN') {
       const nam = normalizeNam(id);
       if (isValidNam(nam)) nams.add(nam);
-      else if (issuedByRamqOrUnsaid(cx[3] ?? '', pid.context.subcomponentSeparator)) {
-        fail(ErrorCode.DATA_TYPE, 'PID-3 JHN identifier is not a valid NAM', where(index + 1));
+      else if (issuedByRamqOrUnsaid(cx[3] ?? '', segment.context.subcomponentSeparator)) {
+        fail(ErrorCode.DATA_TYPE, `${name} JHN identifier is not a valid NAM`, where(index + 1));
       }
     }
   });
-  if (nams.size > 1) fail(ErrorCode.DUPLICATE_KEY, 'PID-3 carries two different NAMs', where());
+  if (nams.size > 1) fail(ErrorCode.DUPLICATE_KEY, `${name} carries two different NAMs`, where());
   const [nam] = nams;
-  if (!nam && localIds.length === 0) fail(ErrorCode.REQUIRED_FIELD_MISSING, 'PID-3 has no JHN (NAM) nor MR identifier', where());
+  if (!nam && localIds.length === 0) fail(ErrorCode.REQUIRED_FIELD_MISSING, `${name} has no JHN (NAM) nor MR identifier`, where());
   return nam ? { nam, localIds } : { localIds };
 }
 

@@ -41,6 +41,12 @@ describe('the sources file', () => {
     expect(() => parseSources({ sources: [{ ...pharmacy, protocol: 'dicomweb' }] }, defaults)).toThrow(/cannot serve domain MEDICATIONS/);
   });
 
+  test('a pharmacy that pushes its dispenses over HL7 v2 (MLLP) is a MEDICATIONS source; an MLLP imaging centre is refused', () => {
+    const [source] = parseSources({ sources: [{ ...lab, id: 'pharm-hl7', domain: 'MEDICATIONS', port: 4131 }] }, defaults);
+    expect(source).toMatchObject({ domain: 'MEDICATIONS', protocol: 'hl7v2-mllp', port: 4131 });
+    expect(() => parseSources({ sources: [{ ...lab, domain: 'IMAGING' }] }, defaults)).toThrow('sources[0]: protocol hl7v2-mllp cannot serve domain IMAGING');
+  });
+
   test('an MLLP source needs a port; an HTTP source needs a URL', () => {
     expect(() => parseSources({ sources: [{ ...pharmacy, domain: 'LAB_RESULTS', protocol: 'hl7v2-mllp', url: undefined }] }, defaults)).toThrow(/port must be a TCP port/);
     expect(() => parseSources({ sources: [{ ...pharmacy, url: undefined }] }, defaults)).toThrow(/url must be a non-empty string/);

@@ -7,6 +7,7 @@ import { SourceCatalog } from '../../lib/source-catalog';
 import { Writable } from 'node:stream';
 import { developmentToken } from '../../bin/token';
 import { startDemoLabSystem } from '../../demo/lab-system';
+import { startDemoPharmacySystem } from '../../demo/pharmacy-system';
 import { demoPeople, type DemoPerson } from '../../demo/people';
 import { relocateDemoSources, startDemoHttpSystems, type DemoHttpSystems } from '../../demo/systems';
 import { loadConfig, type Config } from '../../lib/config';
@@ -51,7 +52,8 @@ export interface TestStackOptions {
 /**
  * The whole stack as `npm start` runs it, on free ports: demo FHIR server and PACS, the platform
  * (on the machine's PostgreSQL when DATABASE_URL is set, in a schema of its own), the demo
- * cross-reference, and the demo laboratory pushing its results over MLLP.
+ * cross-reference, and the demo laboratory pushing its results over MLLP (the demo HL7 pharmacy its
+ * dispenses, to an MLLP source of domain MEDICATIONS a suite adds).
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const people = demoPeople();
@@ -87,9 +89,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }
   const platform = await startStack({ config, logger: createLogger('debug', capture), dbSchema, tracer: options.tracer, catalog });
   await importXref(join(__dirname, '../../demo/xref.csv'), platform.xref, new Set(config.sources.map((s) => s.id)));
-  for (const [, port] of platform.labPorts) {
-    const lab = await startDemoLabSystem({ host: '127.0.0.1', port, people });
-    await lab.close();
+  // Each MLLP source gets its demo system: the laboratory's results, or the HL7 pharmacy's dispenses.
+  for (const [sourceId, port] of platform.labPorts) {
+    const pharmacy = config.sources.find((s) => s.id === sourceId)?.domain === 'MEDICATIONS';
+    const system = pharmacy ? await startDemoPharmacySystem({ host: '127.0.0.1', port, people }) : await startDemoLabSystem({ host: '127.0.0.1', port, people });
+    await system.close();
   }
   const token = (claims: { role?: string; sub?: string; facility?: string } = {}) =>
     developmentToken({ sub: claims.sub ?? 'MD-100001', role: claims.role ?? 'physician', facility: claims.facility ?? 'clinic-mtl-east' }, TEST_JWT_SECRET, '10m');
