@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import { createRosterSources, PROTOCOL_ADAPTERS } from '../../adapters';
 import { httpFailureCases, type ConformanceSubject, type FailureCase } from '../../adapters/conformance';
-import { LabStore } from '../../adapters/hl7v2/lab-store';
+import { DispenseStore, LabStore } from '../../adapters/hl7v2';
 import { startMllpReceiver } from '../../adapters/hl7v2/receiver';
 import type { PatientRef } from '../../adapters/port';
 import { DEMO_FHIR_TENANTS, demoFhirResources, demoPatientIdOf, startDemoFhirServer, type DemoFhirTenant } from '../../demo/fhir-server';
 import { hasLabResults, startDemoLabSystem } from '../../demo/lab-system';
+import { hasHl7Dispenses, startDemoPharmacySystem } from '../../demo/pharmacy-system';
 import { demoStudies, startDemoPacs } from '../../demo/pacs-server';
 import { demoPeople, type DemoPerson } from '../../demo/people';
 import { createLogger, type Logger } from '../../lib/logger';
@@ -56,14 +57,9 @@ export const DEMO_HARNESSES = {
 const people = demoPeople();
 
 /** What the registry builds for a source, as the subgraphs get it; `labStore` only for push sources. */
-const registryRecordSources = (labStore: LabStore) => (source: SourceConfig, logger: Logger) => PROTOCOL_ADAPTERS[source.protocol].recordSources(source, { labStore, logger });
+const registryRecordSources = (stores: { labStore?: LabStore; dispenseStore?: DispenseStore }) => (source: SourceConfig, logger: Logger) => PROTOCOL_ADAPTERS[source.protocol].recordSources(source, { ...stores, logger });
 const registryRoster = (source: SourceConfig, logger: Logger) => createRosterSources([source], { logger })[0];
 const silentLogger = createLogger('silent');
-
-/** A pull source never reads the lab store: a read of it is a defect the checks should see. */
-const NO_LAB_STORE = new Proxy({} as LabStore, {
-  get: () => () => Promise.reject(new Error('a pull source read the lab store')),
-});
 
 const asRef = (person: DemoPerson, localId?: string): PatientRef => (localId ? { nam: person.nam, localId } : { nam: person.nam });
 const namesOf = (asked: DemoPerson[]) => asked.flatMap((p) => [p.familyName, p.givenName]);
@@ -71,7 +67,8 @@ const namesOf = (asked: DemoPerson[]) => asked.flatMap((p) => [p.familyName, p.g
 const baitOf = (asked: DemoPerson[]) => [asked[0].nam, asked[0].familyName];
 
 function pullSubject(source: SourceConfig, asked: DemoPerson[], localIdOf?: (p: DemoPerson) => string): ConformanceSubject {
-  const recordSources = registryRecordSources(NO_LAB_STORE);
+  // A pull source has no store: the adapters refuse to read one for it.
+  const recordSources = registryRecordSources({});
   return {
     source,
     mode: 'demo',
@@ -126,32 +123,39 @@ async function startHl7v2Lab(sources: SourceConfig[]): Promise<RunningDemo> {
   const db = await openTestDb('conformance_lab');
   const xref = new XrefStore(db);
   const store = new LabStore(db, { xref });
+  const dispenses = new DispenseStore(db, { xref });
   await store.migrate();
+  await dispenses.migrate();
   await xref.migrate();
-  const asked = people.filter(hasLabResults).slice(0, PEOPLE_ASKED);
   const subjects = new Map<string, ConformanceSubject>();
   try {
     for (const source of sources) {
-      const receiver = await startMllpReceiver({ source: { ...source, port: 0 }, store, xref, logger: silentLogger, host: '127.0.0.1', port: 0 });
+      // A laboratory sends ORU^R01 results, a pharmacy RDS^O13 dispenses: each demo sender to its listener.
+      const pharmacy = source.domain === 'MEDICATIONS';
+      const asked = people.filter(pharmacy ? hasHl7Dispenses : hasLabResults).slice(0, PEOPLE_ASKED);
+      const receiver = await startMllpReceiver({ source: { ...source, port: 0 }, store, dispenses, xref, logger: silentLogger, host: '127.0.0.1', port: 0 });
       try {
-        const lab = await startDemoLabSystem({ host: '127.0.0.1', port: receiver.port, people: asked, source });
-        await lab.close();
+        const sender = pharmacy
+          ? await startDemoPharmacySystem({ host: '127.0.0.1', port: receiver.port, people: asked, source })
+          : await startDemoLabSystem({ host: '127.0.0.1', port: receiver.port, people: asked, source });
+        await sender.close();
       } finally {
         await receiver.close();
       }
+      const lost = () => Promise.reject(new Error(`connection lost while reading ${asked[0].nam} ${asked[0].familyName}`));
       const storeDown: FailureCase = {
         name: 'store cannot be read (the database is down)',
         expected: 'store',
         bait: baitOf(asked),
         start: async (logger) => {
-          const broken = { resultsFor: () => Promise.reject(new Error(`connection lost while reading ${asked[0].nam} ${asked[0].familyName}`)) } as unknown as LabStore;
+          const broken = { labStore: { resultsFor: lost } as unknown as LabStore, dispenseStore: { dispensesFor: lost } as unknown as DispenseStore };
           return { recordSources: registryRecordSources(broken)(source, logger), close: async () => undefined };
         },
       };
       subjects.set(source.id, {
         source,
         mode: 'demo',
-        recordSources: registryRecordSources(store),
+        recordSources: registryRecordSources({ labStore: store, dispenseStore: dispenses }),
         roster: registryRoster,
         people: asked.map((p) => asRef(p)),
         personalWords: namesOf(asked),
