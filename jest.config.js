@@ -8,4 +8,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   testTimeout: 30000,
   maxWorkers: 2,
+  // Debian's Chromium for the browser specs, installed where it can be (test/support/install-chromium.js).
+  globalSetup: '<rootDir>/test/support/install-chromium.js',
 };

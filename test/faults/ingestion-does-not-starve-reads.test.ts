@@ -49,7 +49,7 @@ async function readWhile(until: Promise<unknown>): Promise<number[]> {
 function sendLargeResults(): Promise<string[]> {
   batch += 1;
   const people = peopleWithRecords(stack).slice(10, 10 + MESSAGES);
-  const [port] = stack.platform.labPorts.values();
+  const port = stack.platform.labPorts.get('lab-mtl-centre')!;
   return Promise.all(people.map((person, i) => sendOverMllp(port, largeOru(person, `FAULTS-${batch}-${i}`, RESULTS_PER_MESSAGE))));
 }
 

@@ -28,7 +28,7 @@ beforeAll(async () => {
   config.sources = config.sources.map((s) => (s.protocol === 'hl7v2-mllp' ? { ...s, port: 0 } : s));
   const metrics = new Metrics({ service: 'lab-listener' });
   listeners = await startLabListeners({ config, logger: silent, db, metrics });
-  sourceId = [...listeners.ports.keys()][0];
+  sourceId = 'lab-mtl-centre';
   const lines: string[] = [];
   ops = await startOpsListener(config, { metrics, checks: () => [databaseCheck(db), ...listeners.checks()], say: (line) => lines.push(line) });
   opsUrl = /ops: (\S+)\/health/.exec(lines[0])![1];
@@ -55,7 +55,9 @@ describe('the lab listeners, with OPS_PORT set', () => {
   test('/ready names the database and each lab source listener "ok"', async () => {
     const response = await fetch(`${opsUrl}/ready`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', [`lab:${sourceId}`]: 'ok' } });
+    // The demo's laboratory, and its MLLP pharmacy: one listener each.
+    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', ...Object.fromEntries([...listeners.ports.keys()].map((id) => [`lab:${id}`, 'ok'])) } });
+    expect([...listeners.ports.keys()]).toContain(sourceId);
   });
 
   test('/metrics counts accepted messages AA and a message that is not HL7 AR', async () => {

@@ -48,7 +48,7 @@ export async function startCorpusStack(): Promise<CorpusStack> {
     stack,
     idp,
     sources,
-    labPort: [...stack.platform.labPorts.values()][0],
+    labPort: stack.platform.labPorts.get('lab-mtl-centre')!,
     async send(body, options = {}) {
       const bearer = options.token ?? (options.role ? await idp.issue({ role: options.role, sub: `${options.role.toUpperCase()}-CORPUS` }) : token);
       const response = await fetch(stack.platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: typeof body === 'string' ? body : new Uint8Array(body) });
