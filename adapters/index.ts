@@ -5,17 +5,17 @@ import { createDicomwebRoster } from './dicomweb/roster';
 import { createFhirSources } from './fhir';
 import { createFhirRoster } from './fhir/roster';
 import { createLabSource, type LabStore } from './hl7v2';
-import type { RecordSource, RosterSource } from './port';
+import type { CrossReferenceFeed, RecordSource, RosterSource } from './port';
 
 /**
  * Every connected source behind the RecordSource port, by protocol. Adding a protocol is a new
  * adapter folder and one line here; subgraphs only ever see RecordSource.
  */
-export function createRecordSources(sources: readonly SourceConfig[], deps: { labStore: LabStore }): RecordSource[] {
+export function createRecordSources(sources: readonly SourceConfig[], deps: { labStore: LabStore; xref?: CrossReferenceFeed; logger?: Logger }): RecordSource[] {
   return sources.flatMap((source): RecordSource[] => {
     switch (source.protocol) {
       case 'fhir-r4':
-        return createFhirSources(source);
+        return createFhirSources(source, { xref: deps.xref, logger: deps.logger });
       case 'dicomweb':
         return createDicomwebSources(source);
       case 'hl7v2-mllp':

@@ -89,7 +89,7 @@ export const facilityKindOf = (domain: Domain) => FACILITY_KIND[domain];
 
 /** Which protocols may serve which domain: a pharmacy over DICOMweb is a configuration error. */
 const ALLOWED: Record<Protocol, Domain[]> = {
-  'fhir-r4': ['MEDICATIONS', 'CLINICAL'],
+  'fhir-r4': ['MEDICATIONS', 'CLINICAL', 'LAB_RESULTS'],
   dicomweb: ['IMAGING'],
   'hl7v2-mllp': ['LAB_RESULTS'],
 };

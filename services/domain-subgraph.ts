@@ -11,6 +11,7 @@ import type { Config, SubgraphName } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { CoverageView } from '../locator/coverage';
+import { XrefStore } from '../locator/cross-reference';
 import { RecordLocator } from '../locator/record-locator';
 import { subgraphSdl } from '../schema/compose';
 import type { RecordKind } from '../schema/records';
@@ -51,7 +52,8 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   if (kinds.includes('labResults')) await labStore.migrate();
   const locator = new RecordLocator(db);
   await locator.migrate();
-  const sources = createRecordSources(config.sources, { labStore }).filter((source) => kinds.includes(source.kind));
+  // The FHIR adapters keep the patient ids a two-step search finds (the patient index owns the table and its migration).
+  const sources = createRecordSources(config.sources, { labStore, xref: new XrefStore(db), logger }).filter((source) => kinds.includes(source.kind));
   const coverage = new CoverageView({ locator, sources: sources.map((s) => s.source), defaultIntervalMs: config.locator.rosterIntervalMs, logger });
   await coverage.start();
   const metrics = deps.metrics;
