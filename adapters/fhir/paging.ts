@@ -67,7 +67,7 @@ export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (p
     await onPage({ ...page, lastUpdated: lastUpdatedOf(answer.body), date: answer.date });
     if (!page.next) return pages;
     if (pages >= maxPages) throw new SourceError('malformed', `${request.resourceType} search did not end within ${maxPages} pages`);
-    const next = nextUrl(page.next, request.url, origin, request.resourceType);
+    const next = nextUrl(page.next, serviceBaseOf(request.url, request.resourceType), origin, request.resourceType);
     if (seen.has(next)) throw new SourceError('malformed', `${request.resourceType} search links back to a page already read`);
     seen.add(next);
     answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId, parse: parseFhirJson });
@@ -89,6 +89,17 @@ function lastUpdatedOf(bundle: unknown): string | undefined {
   const meta = (bundle as { meta?: unknown }).meta;
   const lastUpdated = typeof meta === 'object' && meta !== null ? (meta as { lastUpdated?: unknown }).lastUpdated : undefined;
   return typeof lastUpdated === 'string' ? lastUpdated : undefined;
+}
+
+/**
+ * `[base]/` of a search URL (`[base]/[type]/_search` or `[base]/[type]`): what a relative link in a
+ * Bundle is relative to (http://hl7.org/fhir/R4/bundle.html#references: relative to the base).
+ */
+function serviceBaseOf(url: string, resourceType: string): string {
+  const path = new URL(url);
+  path.search = '';
+  path.pathname = `${path.pathname.replace(/\/_search$/, '').replace(new RegExp(`/${resourceType}$`), '')}/`;
+  return path.toString();
 }
 
 /**

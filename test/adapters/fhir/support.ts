@@ -48,7 +48,12 @@ export const GAGNON = 'GAGN71580214';
 export const ROY = 'ROYM45112810';
 
 export function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'fhir', name), 'utf8'));
+  return JSON.parse(fixtureText(name));
+}
+
+/** A fixture as the server sends it, byte for byte (JSON.parse would write 5.0 back as 5). */
+export function fixtureText(name: string): string {
+  return readFileSync(join(__dirname, '..', '..', 'fixtures', 'fhir', name), 'utf8');
 }
 
 export function query(patients: readonly PatientRef[], since?: string): RecordQuery {
