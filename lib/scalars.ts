@@ -9,7 +9,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\
 /**
  * Whether a value is a Date: YYYY-MM-DD and a real day, or YYYY-MM, or YYYY. Sources write a
  * condition's onset as precisely as the clinician knew it ("June 2015"), and FHIR keeps that
- * (http://hl7.org/fhir/R4/datatypes.html#date); a Date carries it without inventing a day.
+ * (https://hl7.org/fhir/R4/datatypes.html#date); a Date carries it without inventing a day.
  */
 export function isDate(value: string): boolean {
   const match = DATE.exec(value);
@@ -31,7 +31,8 @@ export const isDateTime = (value: string) => DATE_TIME.test(value) && !Number.is
  */
 export const SCALAR_SPECIFIED_BY: Record<'NAM' | 'Date' | 'DateTime', string> = {
   NAM: 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id',
-  Date: 'https://scalars.graphql.org/andimarek/local-date.html',
+  // FHIR's date: YYYY-MM-DD, or reduced to YYYY-MM or YYYY as sources write them (a local-date would refuse those).
+  Date: 'https://hl7.org/fhir/R4/datatypes.html#date',
   DateTime: 'https://scalars.graphql.org/andimarek/date-time.html',
 };
 
