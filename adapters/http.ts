@@ -19,6 +19,8 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** The source asked (its configured id), named on the request's span. */
   sourceId?: string;
+  /** Reads the body's text (JSON.parse unless given: FHIR keeps its decimals as sent, adapters/fhir/json.ts). */
+  parse?: (text: string) => unknown;
 }
 
 /** Fetches JSON from a source: the body of fetchJsonAnswer. */
@@ -95,7 +97,7 @@ async function askSource(request: HttpRequest, url: URL | undefined, onStatus: (
   if (answer.status < 200 || answer.status > 299) throw new SourceError('http-status', `HTTP ${answer.status}`);
   if (answer.text.trim() === '') return { body: undefined, date };
   try {
-    return { body: JSON.parse(answer.text), date };
+    return { body: (request.parse ?? JSON.parse)(answer.text), date };
   } catch {
     throw new SourceError('malformed', 'response is not JSON');
   }

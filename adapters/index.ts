@@ -7,13 +7,15 @@ import { createFhirSources } from './fhir';
 import { createFhirRoster } from './fhir/roster';
 import { createDispenseSource, createLabSource, type DispenseStore, type LabStore } from './hl7v2';
 import { connectSources, disconnectSource } from './http';
-import type { RecordSource, RosterSource } from './port';
+import type { CrossReferenceFeed, RecordSource, RosterSource } from './port';
 
 /** What every adapter may need to build a source's readers. */
 export interface AdapterDeps {
   /** Where the MLLP listeners store what the push sources sent, read back by their record sources (push sources only). */
   labStore?: LabStore;
   dispenseStore?: DispenseStore;
+  /** Where a pull adapter keeps the patient ids it learns (a FHIR server searched in two steps). */
+  xref?: CrossReferenceFeed;
   logger?: Logger;
 }
 
@@ -31,7 +33,7 @@ export interface ProtocolAdapter {
  * lib/protocols.ts without an adapter here a compile error, so the two cannot disagree.
  */
 export const PROTOCOL_ADAPTERS = {
-  'fhir-r4': { recordSources: (source) => createFhirSources(source), roster: (source, deps) => createFhirRoster(source, { logger: deps.logger }) },
+  'fhir-r4': { recordSources: (source, deps) => createFhirSources(source, { xref: deps.xref, logger: deps.logger }), roster: (source, deps) => createFhirRoster(source, { logger: deps.logger }) },
   dicomweb: { recordSources: (source) => createDicomwebSources(source), roster: (source, deps) => createDicomwebRoster(source, { logger: deps.logger }) },
   // HL7 v2 sources push their data: the locator learns of their people at each message, no roster.
   // A laboratory sends ORU^R01 results, a pharmacy RDS^O13 dispenses, each kept in its store.

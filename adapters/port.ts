@@ -29,8 +29,13 @@ export interface RecordSource<K extends RecordKind = RecordKind> {
   fetch(query: RecordQuery): Promise<Map<string, RecordsByKind[K][]>>;
 }
 
-/** Why a source failed, in words safe to log: never the source's body, headers or patient data. */
-export type SourceFailure = 'timeout' | 'network' | 'http-status' | 'malformed' | 'store';
+/**
+ * Why a source failed, in words safe to log: never the source's body, headers or patient data.
+ * `unattributable`: the source answered, but not about the people asked (a FHIR server that ignored
+ * a chained or `patient` parameter and answered for others, or records whose patient cannot be
+ * resolved): the answer cannot be shown as theirs, nor as "nothing on file".
+ */
+export type SourceFailure = 'timeout' | 'network' | 'http-status' | 'malformed' | 'store' | 'unattributable';
 
 export class SourceError extends Error {
   constructor(
@@ -51,7 +56,7 @@ export function facilityOf(source: SourceConfig): Facility {
  * index owns it; adapters that learn a link (HL7 PID-3 with both a JHN and an MR) feed it.
  */
 export interface CrossReference {
-  link(sourceId: string, localId: string, nam: string, via: 'hl7' | 'import'): Promise<void>;
+  link(sourceId: string, localId: string, nam: string, via: CrossReferenceVia): Promise<void>;
   namFor(sourceId: string, localId: string): Promise<string | undefined>;
 }
 
@@ -75,6 +80,18 @@ export interface CrossReferenceUpdates {
   /** Removes the links of these local ids of one source (a merged-away id); returns what each was linked to. */
   unlinkMany(sourceId: string, localIds: readonly string[], tx: Pick<Db, 'query'>): Promise<Map<string, string>>;
 }
+
+/** The cross-reference as a pull adapter feeds it: several links learnt from one answer, in one statement. */
+export interface CrossReferenceFeed {
+  /** A (source, local id) appears once in `links`. */
+  linkMany(links: { sourceId: string; localId: string; nam: string }[], via: CrossReferenceVia): Promise<unknown>;
+}
+
+/**
+ * How an adapter learnt a link: an HL7 v2 message (PID-3), an import, or a FHIR server's own
+ * Patient search by NAM (the two-step search, adapters/fhir/strategy.ts).
+ */
+export type CrossReferenceVia = 'hl7' | 'import' | 'fhir-search';
 
 /**
  * The record locator as the adapters feed it (IHE XDS registry-like: which sources hold data for

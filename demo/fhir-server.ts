@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bundle, BundleEntry, CapabilityStatement, CapabilityStatementRestResourceSearchParam, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { stringify } from 'lossless-json';
 import { capabilityStatement } from './fhir/capability';
 import { DEMO_FHIR_TENANTS, DEMO_FHIR_TYPES, demoFhirResources, type DemoFhirTenant } from './fhir/dataset';
 import { withElements } from './fhir/elements';
+import { includedResources, includesOf } from './fhir/includes';
 import { PagedSearches, pageUrl, searchsetPage, type SearchPage, type StoredSearch } from './fhir/pages';
-import { dateParameterOf, patientIdOf, referenceOf, SearchParameterError, searchResources } from './fhir/search';
+import { dateParameterOf, SearchParameterError, searchResources } from './fhir/search';
 import { listen } from './listen';
 import type { DemoPerson } from './people';
 import { requestOrigin } from './request-origin';
@@ -18,6 +20,24 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 const MAX_BODY_BYTES = 1 << 20;
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+/**
+ * What the server supports, for tests and demos of the adapters against servers as they are
+ * (README, "FHIR sources"). The default supports all of it, as HAPI FHIR does.
+ */
+export interface DemoFhirBehaviour {
+  /** Chained search (`patient.identifier=`); without it the parameter is ignored, as a lenient server does. */
+  chaining: boolean;
+  /** `_include` (listed in the CapabilityStatement and answered); without it the parameter is ignored. */
+  include: boolean;
+  /** Search by POST `[type]/_search`; without it POST answers 405 and the statement says GET only. */
+  postSearch: boolean;
+}
+
+export const FULL_FHIR_SEARCH: DemoFhirBehaviour = { chaining: true, include: true, postSearch: true };
+
+/** Medplum's FHIR engine as it ships, as issue #9 met it: no chained search, no `_include`; POST search and `_id` work. */
+export const MEDPLUM_AS_SHIPPED: DemoFhirBehaviour = { chaining: false, include: false, postSearch: true };
 
 export interface DemoFhirServer {
   /** http://host:port; each tenant's base is `${url}/<source id>/fhir`. */
@@ -55,8 +75,9 @@ class HttpProblem extends Error {
  * gateway's adapters and a curious developer need: search by GET `[type]?...` or POST
  * `[type]/_search` (form body), read `[type]/[id]`, `metadata`, and paging by next links.
  */
-export async function startDemoFhirServer(options: { port: number; host?: string; people: DemoPerson[] }): Promise<DemoFhirServer> {
+export async function startDemoFhirServer(options: { port: number; host?: string; people: DemoPerson[]; behaviour?: DemoFhirBehaviour }): Promise<DemoFhirServer> {
   const host = options.host ?? '127.0.0.1';
+  const behaviour = options.behaviour ?? FULL_FHIR_SEARCH;
   const dataset = demoFhirResources(options.people);
   const tenants = new Map<string, Tenant>(DEMO_FHIR_TENANTS.map((name) => [name, indexTenant(name, dataset[name])]));
   const searches = new PagedSearches();
@@ -77,7 +98,7 @@ export async function startDemoFhirServer(options: { port: number; host?: string
     const origin = requestOrigin(request.headers.host, url);
     const requestUrl = new URL(request.url ?? '/', origin);
     const method = request.method ?? 'GET';
-    if (requestUrl.pathname === '/metadata') return ok(get(method, () => capability(origin, new Set(Object.values(DEMO_FHIR_TYPES).flat()))));
+    if (requestUrl.pathname === '/metadata') return ok(get(method, () => capability(origin, new Set(Object.values(DEMO_FHIR_TYPES).flat()), behaviour)));
     const match = /^\/([^/]+)\/fhir(?:\/(.*?))?\/?$/.exec(requestUrl.pathname);
     const tenant = match ? tenants.get(match[1]) : undefined;
     if (!match || !tenant) throw new HttpProblem(404, 'not-found', 'no FHIR endpoint at this path');
@@ -88,11 +109,12 @@ export async function startDemoFhirServer(options: { port: number; host?: string
       if (!pageId) throw new HttpProblem(404, 'not-supported', 'nothing to answer at the base without _getpages');
       return ok(get(method, () => nextPage(base, match[1], pageId, requestUrl.searchParams)));
     }
-    if (type === 'metadata' && !operation) return ok(get(method, () => capability(base, tenant.types)));
+    if (type === 'metadata' && !operation) return ok(get(method, () => capability(base, tenant.types, behaviour)));
     if (!tenant.types.has(type)) throw new HttpProblem(404, 'not-supported', 'unknown resource type');
     if (extra.length) throw new HttpProblem(404, 'not-supported', 'no such interaction');
     if (operation === '_search') {
       if (method !== 'POST') throw new HttpProblem(405, 'not-supported', '_search takes POST');
+      if (!behaviour.postSearch) throw new HttpProblem(405, 'not-supported', 'search is GET [type]?... only');
       const params = await formOf(request);
       for (const [name, value] of requestUrl.searchParams) params.append(name, value);
       return ok(firstPage(base, match[1], tenant, type, params, `${base}/${type}/_search`));
@@ -105,7 +127,8 @@ export async function startDemoFhirServer(options: { port: number; host?: string
     const count = pageSizeOf(params.get('_count'));
     let result;
     try {
-      result = searchResources(type, tenant.byType.get(type) ?? [], tenant.patients, params);
+      result = searchResources(type, tenant.byType.get(type) ?? [], tenant.patients, params, { chaining: behaviour.chaining });
+      if (!behaviour.include) result = { ...result, includePatients: false, includes: [] };
     } catch (error) {
       if (error instanceof SearchParameterError) throw new HttpProblem(400, 'invalid', error.message);
       throw error;
@@ -170,8 +193,9 @@ function pageSizeOf(value: string | null): number {
 
 /**
  * One page of a searchset Bundle (http://hl7.org/fhir/R4/bundle.html#searchset): the matches of
- * the page, then the Patients they reference when _include asked for them (search.mode
- * "include", once per page), and links to the pages around it.
+ * the page, then what they reference that _include asked for (their Patients, a dispense's
+ * Medication, an encounter's Organization, a report's Observations: search.mode "include", once
+ * per page), and links to the pages around it.
  */
 function searchset(base: string, tenant: Tenant, search: StoredSearch, page: SearchPage): Bundle {
   const matches = search.matches.slice(page.offset, page.offset + page.count);
@@ -180,12 +204,12 @@ function searchset(base: string, tenant: Tenant, search: StoredSearch, page: Sea
     resource: search.elements ? withElements(resource, search.elements) : resource,
     search: { mode: 'match' },
   }));
-  if (search.includePatients) {
-    const ids = new Set(matches.map((resource) => patientIdOf(referenceOf(resource)?.reference ?? '')));
-    for (const id of ids) {
-      const patient = tenant.patients.get(id);
-      if (patient) entry.push({ fullUrl: `${base}/Patient/${id}`, resource: patient, search: { mode: 'include' } });
-    }
+  const find = (key: string) => {
+    const [type, id] = key.split('/');
+    return type === 'Patient' ? tenant.patients.get(id) : tenant.byType.get(type)?.find((r) => r.id === id);
+  };
+  for (const resource of includedResources(search.type, matches, search.includes ?? [], find)) {
+    entry.push({ fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'include' } });
   }
   return searchsetPage(base, page, search.matches.length, entry);
 }
@@ -200,12 +224,21 @@ function read(tenant: Tenant, type: string, id: string): Resource {
 function searchParamsOf(type: string): CapabilityStatementRestResourceSearchParam[] {
   if (type === 'Patient') return [{ name: '_id', type: 'token' }, { name: 'identifier', type: 'token' }, { name: '_lastUpdated', type: 'date' }];
   const date = dateParameterOf(type);
-  return [{ name: 'patient', type: 'reference' }, { name: '_lastUpdated', type: 'date' }, ...(date ? [{ name: date, type: 'date' as const }] : [])];
+  return [{ name: '_id', type: 'token' }, { name: 'patient', type: 'reference' }, { name: '_lastUpdated', type: 'date' }, ...(date ? [{ name: date, type: 'date' as const }] : [])];
 }
 
-/** The demo server's CapabilityStatement for a tenant (or, at the root, for every type it serves). */
-const capability = (base: string, types: ReadonlySet<string>): CapabilityStatement =>
-  capabilityStatement({ base, software: 'QHR demo FHIR server', description: 'Demo pharmacies and clinic', types, interactions: ['read', 'search-type'], searchParamsOf });
+/** The demo server's CapabilityStatement for a tenant (or, at the root, for every type it serves), as its behaviour allows. */
+const capability = (base: string, types: ReadonlySet<string>, behaviour: DemoFhirBehaviour): CapabilityStatement =>
+  capabilityStatement({
+    base,
+    software: 'QHR demo FHIR server',
+    description: 'Demo pharmacies, clinic and laboratory',
+    types,
+    interactions: ['read', 'search-type'],
+    searchParamsOf,
+    includesOf: (type) => (behaviour.include && type !== 'Patient' ? includesOf(type) : []),
+    ...(behaviour.postSearch ? {} : { searchMode: 'GET' as const }),
+  });
 
 const ok = (body: Resource) => ({ status: 200, body });
 
@@ -232,8 +265,9 @@ async function formOf(request: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** lossless-json writes a decimal kept as a LosslessNumber (a lab value of 5.0) as it is, where JSON.stringify would write 5. */
 function send(response: ServerResponse, status: number, body: Resource): void {
-  const text = JSON.stringify(body);
+  const text = stringify(body) ?? '';
   response.writeHead(status, { 'content-type': FHIR_JSON, 'content-length': Buffer.byteLength(text) });
   response.end(text);
 }

@@ -44,8 +44,8 @@ const httpBase = (entry: EntryReader): Partial<SourceConfig> => {
 
 export const PROTOCOL_SPECS = {
   'fhir-r4': {
-    summary: 'FHIR R4 REST server (http://hl7.org/fhir/R4/http.html), searched per person batch',
-    domains: ['MEDICATIONS', 'CLINICAL'],
+    summary: 'FHIR R4 REST server (http://hl7.org/fhir/R4/http.html), searched per person batch as its CapabilityStatement allows',
+    domains: ['MEDICATIONS', 'CLINICAL', 'LAB_RESULTS'],
     transport: 'pull',
     fields: ['url', 'namSystem'],
     parse: httpBase,

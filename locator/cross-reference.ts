@@ -7,8 +7,12 @@ export interface SourceLocalId {
   localId: string;
 }
 
-/** How a link was learnt: an HL7 v2 message (PID-3), `npm run xref:import`, or a source's roster (a Patient carrying both ids). */
-export type LinkOrigin = 'hl7' | 'import' | 'roster';
+/**
+ * How a link was learnt: an HL7 v2 message (PID-3), `npm run xref:import`, a source's roster (a
+ * Patient carrying both ids), or a FHIR server's answer to `Patient?identifier=<NAM>` (the two-step
+ * search of a server without chained search).
+ */
+export type LinkOrigin = 'hl7' | 'import' | 'roster' | 'fhir-search';
 
 /**
  * The cross-reference between a NAM and each source's local patient id (IHE PIX-like: ITI-8

@@ -8,7 +8,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 /** Error codes a GraphQL answer may carry: ours (lib/errors.ts) and the ones Apollo adds. */
 const OUTCOMES = new Set<string>(['ok', ...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 /** Why a source gave nothing (adapters/port.ts SourceFailure, and the guard's own two). */
-const SOURCE_FAILURES = new Set(['timeout', 'network', 'http-status', 'malformed', 'store', 'circuit-open']);
+const SOURCE_FAILURES = new Set(['timeout', 'network', 'http-status', 'malformed', 'unattributable', 'store', 'circuit-open']);
 /** MSA-1 codes of the original acknowledgment mode (HL7 v2.5.1 table 0008). */
 const ACK_CODES = new Set(['AA', 'AE', 'AR']);
 
@@ -51,7 +51,7 @@ export class Metrics {
     this.requests = new Counter({ name: 'qhr_graphql_requests_total', help: 'GraphQL requests by operation name and outcome (ok, or the first error code)', labelNames: ['operation', 'outcome'], registers });
     this.requestSeconds = new Histogram({ name: 'qhr_graphql_request_duration_seconds', help: 'GraphQL request latency, from the request read to the answer sent', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers });
     this.sourceSeconds = new Histogram({ name: 'qhr_source_request_duration_seconds', help: 'Time a connected source took to answer (or to fail) one batched request', labelNames: ['source', 'kind', 'state'], buckets: LATENCY_BUCKETS, registers });
-    this.sourceAnswers = new Counter({ name: 'qhr_source_answers_total', help: 'Requests to connected sources by state (OK, UNAVAILABLE) and failure (timeout, network, http-status, malformed, store, circuit-open)', labelNames: ['source', 'kind', 'state', 'failure'], registers });
+    this.sourceAnswers = new Counter({ name: 'qhr_source_answers_total', help: 'Requests to connected sources by state (OK, UNAVAILABLE) and failure (timeout, network, http-status, malformed, unattributable, store, circuit-open)', labelNames: ['source', 'kind', 'state', 'failure'], registers });
     // Across a cluster's workers (ops/cluster-metrics.ts): open in any worker is open.
     this.circuits = new Gauge({ name: 'qhr_source_circuit_open', help: '1 while the circuit breaker of a source is open (the source is not asked), else 0', labelNames: ['source'], registers, aggregator: 'max' });
     this.consent = new Counter({ name: 'qhr_consent_outcomes_total', help: 'Consent outcomes: a record opened (granted), refused by the person (refused), a root field denied by the rules (denied)', labelNames: ['outcome'], registers });

@@ -59,7 +59,10 @@ export interface ConditionRecord {
   id: string;
   code?: string;
   display: string;
+  /** The clinician's own words (FHIR CodeableConcept.text), beside the code's display. */
+  text?: string;
   clinicalStatus?: string;
+  /** YYYY, YYYY-MM or YYYY-MM-DD: the precision the source wrote. */
   onset?: string;
 }
 

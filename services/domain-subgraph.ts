@@ -4,7 +4,7 @@
  * of its domain through the adapters; the lab subgraph reads the results the lab listener stored.
  */
 import type { Tracer } from '@opentelemetry/api';
-import { createRecordSources, forgetRemovedSources } from '../adapters';
+import { createRecordSources, forgetRemovedSources, type AdapterDeps } from '../adapters';
 import { DispenseStore, LabStore } from '../adapters/hl7v2';
 import type { AnswerCache } from '../cache/answer-cache';
 import type { Config, SubgraphName } from '../lib/config';
@@ -14,6 +14,7 @@ import { fixedCatalog, type SourceCatalog } from '../lib/source-catalog';
 import type { SourceConfig } from '../lib/sources';
 import type { RecordSource } from '../adapters/port';
 import { CoverageView } from '../locator/coverage';
+import { XrefStore } from '../locator/cross-reference';
 import { RecordLocator } from '../locator/record-locator';
 import { subgraphSdl } from '../schema/compose';
 import type { RecordKind } from '../schema/records';
@@ -49,7 +50,7 @@ export interface DomainSubgraphServiceDeps {
 }
 
 /** The record sources of the connected sources, for the kinds one subgraph serves. */
-function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], stores: { labStore: LabStore; dispenseStore: DispenseStore }, logger: Logger): Map<RecordKind, RecordSource[]> {
+function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], stores: Pick<AdapterDeps, 'labStore' | 'dispenseStore' | 'xref'>, logger: Logger): Map<RecordKind, RecordSource[]> {
   const byKind = new Map<RecordKind, RecordSource[]>();
   for (const source of createRecordSources(connected, { ...stores, logger })) {
     if (!kinds.includes(source.kind)) continue;
@@ -70,7 +71,8 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   // its tables are made even before one is listed, since a reload of the sources file may add one.
   const dispenseStore = new DispenseStore(db);
   if (kinds.includes('medications')) await dispenseStore.migrate();
-  const stores = { labStore, dispenseStore };
+  // The FHIR adapters keep the patient ids a two-step search finds (the patient index owns the table and its migration).
+  const stores = { labStore, dispenseStore, xref: new XrefStore(db) };
   const locator = new RecordLocator(db);
   await locator.migrate();
   // The sources of this subgraph's kinds, rebuilt when the sources file is reloaded (lib/source-catalog.ts).

@@ -1,7 +1,7 @@
 import type { AllergyIntolerance } from '@medplum/fhirtypes';
-import type { SourceConfig } from '../../lib/sources';
 import type { AllergyRecord } from '../../schema/records';
 import { dateTimeOf, nonBlank, textOf } from './datatypes';
+import type { MappingContext } from './mapping';
 
 /** verificationStatus (http://terminology.hl7.org/CodeSystem/allergyintolerance-verification). */
 const isEnteredInError = (allergy: AllergyIntolerance) => allergy.verificationStatus?.coding?.some((coding) => coding.code === 'entered-in-error') ?? false;
@@ -10,7 +10,7 @@ const isEnteredInError = (allergy: AllergyIntolerance) => allergy.verificationSt
  * AllergyIntolerance (http://hl7.org/fhir/R4/allergyintolerance.html) -> an allergy record. An
  * allergy that names no substance is skipped: "allergic to something" is not a fact to act on.
  */
-export function toAllergyRecord(allergy: AllergyIntolerance, source: SourceConfig): AllergyRecord | undefined {
+export function toAllergyRecord(allergy: AllergyIntolerance, { source }: MappingContext): AllergyRecord | undefined {
   if (!allergy.id || isEnteredInError(allergy)) return undefined;
   const substance = textOf(allergy.code);
   if (!substance) return undefined;

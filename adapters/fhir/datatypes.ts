@@ -67,9 +67,20 @@ export function dateTimeOf(value: string | undefined, source: SourceConfig): str
   return toOffsetDateTime(text, source.timeZone);
 }
 
-/** The calendar date a FHIR date or dateTime names, as written by the source. */
+/** YYYY, YYYY-MM or YYYY-MM-DD at the start of a FHIR date or dateTime (http://hl7.org/fhir/R4/datatypes.html#date). */
+const PARTIAL_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|T)/;
+
+/**
+ * The calendar date a FHIR date or dateTime names, to the precision the source wrote it: a year
+ * (2015), a month (2015-06) or a day. A clinician's "since June 2015" is not the 1st of June;
+ * the Date scalar carries these reduced precisions of ISO 8601 as they are (lib/scalars.ts).
+ */
 export function dateOf(value: string | undefined): string | undefined {
   const text = nonBlank(value);
-  const day = text?.slice(0, 10);
-  return day && /^\d{4}-\d{2}-\d{2}$/.test(day) && !Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ? day : undefined;
+  const match = text ? PARTIAL_DATE.exec(text) : null;
+  if (!match) return undefined;
+  const [, year, month, day] = match;
+  if (month !== undefined && (Number(month) < 1 || Number(month) > 12)) return undefined;
+  if (day !== undefined && (Number(day) < 1 || Number(day) > new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate())) return undefined;
+  return [year, month, day].filter((part) => part !== undefined).join('-');
 }

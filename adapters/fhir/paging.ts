@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { fetchJsonAnswer } from '../http';
 import { SourceError } from '../port';
 import { readSearchsetPage, type SearchsetPage } from './bundle';
+import { parseFhirJson } from './json';
 
 /** The FHIR JSON mime type (http://hl7.org/fhir/R4/http.html#mime-type). */
 export const FHIR_JSON = 'application/fhir+json';
@@ -15,6 +16,11 @@ export interface SearchsetRequest {
   resourceType: string;
   /** The search parameters, sent as a form (search via POST: http://hl7.org/fhir/R4/http.html#search). */
   form: URLSearchParams;
+  /**
+   * GET `[base]/[type]?<form>` instead of POST `[base]/[type]/_search` (`url` is then `[base]/[type]`):
+   * only for a server that takes no POST, since the parameters then sit in the URL.
+   */
+  method?: 'GET' | 'POST';
   signal: AbortSignal;
   /** Each page's request alone may take this long. */
   requestTimeoutMs?: number;
@@ -43,7 +49,7 @@ export interface SearchsetAnswer extends SearchsetPage {
  * Runs one search and hands each page of its answer to `onPage` as it arrives, in order, before
  * asking for the next (so a caller reading a whole roster never holds more than a page). The
  * first request is a POST of the parameters as a form, so a batch of NAMs never lands in a URL
- * (or in a proxy's access log); the pages that follow are GETs of the opaque Bundle.link[next]
+ * (or in a proxy's access log), unless the server takes GET only; the pages that follow are GETs of the opaque Bundle.link[next]
  * URLs the server hands out (http://hl7.org/fhir/R4/http.html#paging), which are absolute and
  * must be used as given. Returns the number of pages read.
  */
@@ -51,16 +57,20 @@ export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (p
   const maxPages = request.maxPages ?? MAX_PAGES;
   const origin = new URL(request.url).origin;
   const seen = new Set<string>();
-  let answer = await fetchJsonAnswer({ url: request.url, method: 'POST', form: request.form, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId });
+  const first =
+    request.method === 'GET'
+      ? { url: `${request.url}?${request.form.toString()}` }
+      : { url: request.url, method: 'POST' as const, form: request.form };
+  let answer = await fetchJsonAnswer({ ...first, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId, parse: parseFhirJson });
   for (let pages = 1; ; pages++) {
     const page = readSearchsetPage(answer.body, request.resourceType);
     await onPage({ ...page, lastUpdated: lastUpdatedOf(answer.body), date: answer.date });
     if (!page.next) return pages;
     if (pages >= maxPages) throw new SourceError('malformed', `${request.resourceType} search did not end within ${maxPages} pages`);
-    const next = nextUrl(page.next, request.url, origin, request.resourceType);
+    const next = nextUrl(page.next, serviceBaseOf(request.url, request.resourceType), origin, request.resourceType);
     if (seen.has(next)) throw new SourceError('malformed', `${request.resourceType} search links back to a page already read`);
     seen.add(next);
-    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId });
+    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId, parse: parseFhirJson });
   }
 }
 
@@ -79,6 +89,17 @@ function lastUpdatedOf(bundle: unknown): string | undefined {
   const meta = (bundle as { meta?: unknown }).meta;
   const lastUpdated = typeof meta === 'object' && meta !== null ? (meta as { lastUpdated?: unknown }).lastUpdated : undefined;
   return typeof lastUpdated === 'string' ? lastUpdated : undefined;
+}
+
+/**
+ * `[base]/` of a search URL (`[base]/[type]/_search` or `[base]/[type]`): what a relative link in a
+ * Bundle is relative to (http://hl7.org/fhir/R4/bundle.html#references: relative to the base).
+ */
+function serviceBaseOf(url: string, resourceType: string): string {
+  const path = new URL(url);
+  path.search = '';
+  path.pathname = `${path.pathname.replace(/\/_search$/, '').replace(new RegExp(`/${resourceType}$`), '')}/`;
+  return path.toString();
 }
 
 /**

@@ -2,48 +2,32 @@ import type { Patient, Reference, Resource } from '@medplum/fhirtypes';
 import { normalizeNam } from '../../lib/nam';
 import type { SourceConfig } from '../../lib/sources';
 import type { PatientRef } from '../port';
+import { patientKeyOf } from './references';
+
+export { patientKeyOf } from './references';
 
 /**
- * Who a search is about, both ways: the parameters that select the asked people on a source, and
- * the NAM each answered resource belongs to. A `nam` source knows people by an identifier on
- * Patient; a `local` source by its own Patient ids, which the cross-reference gave us.
+ * Who a search is about, both ways: the values that select the asked people on a source, and the
+ * NAM each answered resource belongs to. How those values are sent (chained, or in two steps) is
+ * adapters/fhir/search.ts's choice.
  */
-export interface PatientCriteria {
-  /** Search parameters to send; none when nobody asked can be named on this source. */
-  params: [string, string][];
-  /** For one answer (given what it included): the NAM a patient reference stands for, among those asked. */
-  resolver(included: Resource[]): (reference: Reference | undefined) => string | undefined;
-}
 
 /** Escapes the characters FHIR search gives meaning to in a value (http://hl7.org/fhir/R4/search.html#escaping). */
 export const escapeSearchValue = (value: string) => value.replace(/[\\,$|]/g, (c) => `\\${c}`);
 
-/** A FHIR id (http://hl7.org/fhir/R4/datatypes.html#id), as the last part of a reference. */
-const PATIENT_REFERENCE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/;
+/** For one answer: the NAM a patient reference stands for, among those asked; undefined when it names nobody asked. */
+export type PatientResolver = (reference: Reference | undefined) => string | undefined;
 
-/** "Patient/<id>" for a relative, absolute or versioned literal reference. */
-export function patientKeyOf(reference: string | undefined): string | undefined {
-  const match = reference ? PATIENT_REFERENCE.exec(reference) : null;
-  return match ? `Patient/${match[1]}` : undefined;
+/** The asked NAMs, normalized, each to the NAM as the caller gave it. */
+export function askedNams(patients: readonly PatientRef[]): Map<string, string> {
+  const asked = new Map<string, string>();
+  for (const patient of patients) asked.set(normalizeNam(patient.nam), patient.nam);
+  return asked;
 }
 
-/** The criteria for a batch of patients on one source, by how that source identifies people. */
-export function patientCriteria(source: SourceConfig, resourceType: string, patients: readonly PatientRef[]): PatientCriteria {
-  return source.patientId === 'local' ? byLocalId(patients) : byNam(source, resourceType, patients);
-}
-
-/**
- * `patient=<id>,<id>`: a comma is OR (http://hl7.org/fhir/R4/search.html#combining). Only people
- * with a local id can be asked; the rest are unknown to this source.
- */
-function byLocalId(patients: readonly PatientRef[]): PatientCriteria {
-  const namById = new Map<string, string>();
-  for (const patient of patients) if (patient.localId) namById.set(patient.localId, patient.nam);
-  const namByKey = new Map([...namById].map(([id, nam]) => [`Patient/${id}`, nam]));
-  return {
-    params: namById.size ? [['patient', [...namById.keys()].map(escapeSearchValue).join(',')]] : [],
-    resolver: () => (reference) => namByKey.get(patientKeyOf(reference?.reference) ?? ''),
-  };
+/** `<system>|<NAM>,...`: a token list, a comma being OR (http://hl7.org/fhir/R4/search.html#combining). */
+export function namTokens(source: SourceConfig, asked: ReadonlyMap<string, string>): string {
+  return [...asked.keys()].map((nam) => `${escapeSearchValue(source.namSystem)}|${escapeSearchValue(nam)}`).join(',');
 }
 
 /**
@@ -51,41 +35,45 @@ function byLocalId(patients: readonly PatientRef[]): PatientCriteria {
  * identifier (http://hl7.org/fhir/R4/search.html#chaining), and `_include=<Type>:patient` brings
  * those Patients into the Bundle: the only place the answer says which NAM a resource is about.
  */
-function byNam(source: SourceConfig, resourceType: string, patients: readonly PatientRef[]): PatientCriteria {
-  const asked = new Map<string, string>();
-  for (const patient of patients) asked.set(normalizeNam(patient.nam), patient.nam);
-  const values = [...asked.keys()].map((nam) => `${escapeSearchValue(source.namSystem)}|${escapeSearchValue(nam)}`);
-  return {
-    params: values.length ? [['patient.identifier', values.join(',')], ['_include', `${resourceType}:patient`]] : [],
-    resolver(included) {
-      const namByKey = namsOfIncludedPatients(source, included, asked);
-      return (reference) => {
-        // A logical reference by identifier names the person without a Patient to look up.
-        const identifier = reference?.identifier;
-        if (identifier?.system === source.namSystem && typeof identifier.value === 'string') return asked.get(normalizeNam(identifier.value));
-        return namByKey.get(patientKeyOf(reference?.reference) ?? '');
-      };
-    },
+export function chainedCriteria(source: SourceConfig, resourceType: string, patients: readonly PatientRef[]): [string, string][] {
+  const asked = askedNams(patients);
+  return asked.size ? [['patient.identifier', namTokens(source, asked)], ['_include', `${resourceType}:patient`]] : [];
+}
+
+/** `<id>,<id>` for `patient=`: the ids the people are filed under on this source. */
+export const idList = (ids: Iterable<string>) => [...ids].map(escapeSearchValue).join(',');
+
+/** A resolver from local ids ("Patient/<id>" -> NAM): what the cross-reference or a Patient search gave. */
+export function byLocalIds(namById: ReadonlyMap<string, string>): PatientResolver {
+  const namByKey = new Map([...namById].map(([id, nam]) => [`Patient/${id}`, nam]));
+  return (reference) => namByKey.get(patientKeyOf(reference?.reference) ?? '');
+}
+
+/**
+ * A resolver for a chained search's answer: the NAMs of the Patients it included, and logical
+ * references by NAM (a reference by identifier names the person without a Patient to look up).
+ */
+export function byIncludedPatients(source: SourceConfig, included: readonly Resource[], asked: ReadonlyMap<string, string>): PatientResolver {
+  const namByKey = new Map<string, string>();
+  for (const resource of included) {
+    if (resource.resourceType !== 'Patient' || typeof resource.id !== 'string') continue;
+    const nam = askedNamOf(resource, source.namSystem, asked);
+    if (nam) namByKey.set(`Patient/${resource.id}`, nam);
+  }
+  return (reference) => {
+    const identifier = reference?.identifier;
+    if (identifier?.system === source.namSystem && typeof identifier.value === 'string') return asked.get(normalizeNam(identifier.value));
+    return namByKey.get(patientKeyOf(reference?.reference) ?? '');
   };
 }
 
 /**
- * "Patient/<id>" -> NAM from the included Patients, kept only for NAMs we asked: a server that
- * ignores the chained parameter answers for everyone, and those people must not leak into a batch.
+ * The asked NAM a Patient carries in the source's NAM system, if any. An identifier whose use is
+ * `old` no longer stands for the person (http://hl7.org/fhir/R4/valueset-identifier-use.html).
  */
-function namsOfIncludedPatients(source: SourceConfig, included: Resource[], asked: Map<string, string>): Map<string, string> {
-  const namByKey = new Map<string, string>();
-  for (const resource of included) {
-    if (resource.resourceType !== 'Patient' || typeof resource.id !== 'string') continue;
-    const nam = namOfPatient(resource, source.namSystem, asked);
-    if (nam) namByKey.set(`Patient/${resource.id}`, nam);
-  }
-  return namByKey;
-}
-
-function namOfPatient(patient: Patient, namSystem: string, asked: Map<string, string>): string | undefined {
+export function askedNamOf(patient: Patient, namSystem: string, asked: ReadonlyMap<string, string>): string | undefined {
   for (const identifier of Array.isArray(patient.identifier) ? patient.identifier : []) {
-    if (identifier?.system !== namSystem || typeof identifier.value !== 'string') continue;
+    if (identifier?.system !== namSystem || typeof identifier.value !== 'string' || identifier.use === 'old') continue;
     const nam = asked.get(normalizeNam(identifier.value));
     if (nam) return nam;
   }

@@ -2,7 +2,7 @@ import { DICOM_JSON, QIDO_DEFAULTS, studySearchUrl } from '../../adapters/dicomw
 import { fhirKindsOf } from '../../adapters/fhir';
 import { readSearchsetPage } from '../../adapters/fhir/bundle';
 import { FHIR_JSON, MAX_PAGES } from '../../adapters/fhir/paging';
-import { patientCriteria } from '../../adapters/fhir/patients';
+import { chainedCriteria } from '../../adapters/fhir/patients';
 import { PAGE_SIZE } from '../../adapters/fhir/search';
 import { DEFAULT_NAM_SYSTEM, type Domain, type Protocol, type SourceConfig } from '../../lib/sources';
 import { DEFAULT_TIME_ZONE } from '../../lib/time';
@@ -42,7 +42,7 @@ async function fhirSearches(exchange: Exchange, source: PointToPointSource, nam:
   for (const kind of fhirKindsOf(source.domain)) {
     // As adapters/fhir/search.ts builds it: who, then the date bound, then the page size.
     const form = new URLSearchParams([
-      ...patientCriteria(config, kind.resourceType, [{ nam }]).params,
+      ...chainedCriteria(config, kind.resourceType, [{ nam }]),
       ...(since && kind.since ? [[kind.since.param, `ge${since}`] as [string, string]] : []),
       ['_count', String(PAGE_SIZE)],
     ]);

@@ -17,7 +17,16 @@ export interface ServerCapabilities {
   interactions: readonly CapabilityStatementRestResourceInteraction['code'][];
   /** The search parameters a type is searched by. */
   searchParamsOf(type: string): CapabilityStatementRestResourceSearchParam[];
+  /** What a type may `_include`; unset, its Patient (every type but Patient). */
+  includesOf?(type: string): string[];
+  /**
+   * `GET`: the server takes no search by POST, said with the FHIR search-mode extension on the
+   * search-type interaction (http://hl7.org/fhir/extensions/StructureDefinition-capabilitystatement-search-mode.html).
+   */
+  searchMode?: 'GET';
 }
+
+const SEARCH_MODE = 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-search-mode';
 
 /**
  * A minimal CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html) of one server
@@ -40,11 +49,13 @@ export function capabilityStatement(server: ServerCapabilities): CapabilityState
         mode: 'server',
         resource: [...server.types].map((type): CapabilityStatementRestResource => ({
           type: type as CapabilityStatementRestResource['type'],
-          interaction: server.interactions.map((code) => ({ code })),
-          searchInclude: type === 'Patient' ? undefined : [`${type}:patient`],
+          interaction: server.interactions.map((code) => (code === 'search-type' && server.searchMode ? { code, extension: [{ url: SEARCH_MODE, valueCode: server.searchMode }] } : { code })),
+          searchInclude: server.includesOf ? nonEmpty(server.includesOf(type)) : type === 'Patient' ? undefined : [`${type}:patient`],
           searchParam: server.searchParamsOf(type),
         })),
       },
     ],
   };
 }
+
+const nonEmpty = (list: string[]) => (list.length ? list : undefined);

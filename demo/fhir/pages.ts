@@ -7,6 +7,8 @@ export interface StoredSearch {
   type: string;
   matches: readonly Resource[];
   includePatients: boolean;
+  /** Every `_include` asked (`Type:param`); unset, only the Patients when includePatients. */
+  includes?: readonly string[];
   /** _elements: the matches are sent with these elements only. */
   elements?: readonly string[];
 }

@@ -9,7 +9,18 @@ export class SearchParameterError extends Error {}
 export interface SearchResult {
   matches: Resource[];
   includePatients: boolean;
+  /** Every `_include` asked (`Type:param`), the Patient's among them. */
+  includes: readonly string[];
   elements?: readonly string[];
+}
+
+/**
+ * How a server treats a chained parameter: `chaining` false is a server without chained search
+ * (Medplum's engine as it ships) that, handling search leniently, ignores `patient.identifier`
+ * and answers as if it were not there.
+ */
+export interface SearchOptions {
+  chaining: boolean;
 }
 
 /** Parameters about the result rather than the criteria, and others we let pass (lenient handling). */
@@ -22,6 +33,7 @@ const ELEMENT = /^([A-Z][A-Za-z]+\.)?[a-z][A-Za-z0-9]*$/;
 const DATE_PARAMETERS: Record<string, { name: string; valueOf(resource: Resource): string | undefined }> = {
   MedicationDispense: { name: 'whenhandedover', valueOf: (r) => (r.resourceType === 'MedicationDispense' ? r.whenHandedOver : undefined) },
   Encounter: { name: 'date', valueOf: (r) => (r.resourceType === 'Encounter' ? r.period?.start : undefined) },
+  DiagnosticReport: { name: 'date', valueOf: (r) => (r.resourceType === 'DiagnosticReport' ? r.effectiveDateTime : undefined) },
 };
 
 /** A type's date search parameter (MedicationDispense `whenhandedover`, Encounter `date`), if it has one. */
@@ -33,7 +45,7 @@ export const dateParameterOf = (type: string): string | undefined => (Object.has
  * comma within a value is OR, `\,` escapes a comma. Unknown parameters are ignored, as a
  * server handling search leniently does.
  */
-export function searchResources(type: string, resources: readonly Resource[], patients: ReadonlyMap<string, Resource>, params: URLSearchParams): SearchResult {
+export function searchResources(type: string, resources: readonly Resource[], patients: ReadonlyMap<string, Resource>, params: URLSearchParams, options: SearchOptions = { chaining: true }): SearchResult {
   const filters: ((resource: Resource) => boolean)[] = [];
   for (const [name, value] of params) {
     if (RESULT_PARAMETERS.has(name)) continue;
@@ -41,10 +53,10 @@ export function searchResources(type: string, resources: readonly Resource[], pa
       // Every resource's meta.lastUpdated (http://hl7.org/fhir/R4/search.html#lastUpdated), with the date prefixes.
       const tests = orList(value).map((v) => dateTest(name, v));
       filters.push((r) => tests.some((test) => test(r.meta?.lastUpdated)));
-    } else if (type === 'Patient' && name === '_id') filters.push((r) => orList(value).includes(r.id ?? ''));
+    } else if (name === '_id') filters.push((r) => orList(value).includes(r.id ?? ''));
     else if (type === 'Patient' && name === 'identifier') filters.push((r) => orList(value).some((token) => hasIdentifier(r, token)));
     else if (type !== 'Patient' && name === 'patient') filters.push((r) => orList(value).map(patientIdOf).includes(patientIdOf(referenceOf(r)?.reference ?? '')));
-    else if (type !== 'Patient' && name === 'patient.identifier') {
+    else if (type !== 'Patient' && name === 'patient.identifier' && options.chaining) {
       filters.push((r) => {
         const patient = patients.get(patientIdOf(referenceOf(r)?.reference ?? ''));
         return !!patient && orList(value).some((token) => hasIdentifier(patient, token));
@@ -63,6 +75,7 @@ export function searchResources(type: string, resources: readonly Resource[], pa
   return {
     matches: resources.filter((resource) => filters.every((filter) => filter(resource))),
     includePatients: type !== 'Patient' && includes.includes(`${type}:patient`),
+    includes,
     ...(elements.length ? { elements: elements.map((element) => element.replace(/^[A-Za-z]+\./, '')) } : {}),
   };
 }

@@ -34,14 +34,14 @@ const VIEW = `query($nam: NAM!, $all: Boolean) { patient(nam: $nam, allSources: 
   sources { source { id } domain state asked selectedBy locatorReadAt }
 } }`;
 
-/** FHIR requests that reached each demo tenant while `work` ran. */
+/** FHIR searches that reached each demo tenant while `work` ran (not its CapabilityStatement, read once per source). */
 async function requestsDuring(work: () => Promise<unknown>): Promise<Record<string, number>> {
   const before = proxy.requests.length;
   await work();
   const counts: Record<string, number> = {};
   for (const line of proxy.requests.slice(before)) {
     const tenant = /^\w+ \/([^/]+)\/fhir/.exec(line)?.[1];
-    if (tenant && !line.includes('/Patient')) counts[tenant] = (counts[tenant] ?? 0) + 1;
+    if (tenant && !line.includes('/Patient') && !line.includes('/metadata')) counts[tenant] = (counts[tenant] ?? 0) + 1;
   }
   return counts;
 }

@@ -124,7 +124,13 @@ describe.each([
     expect(ancestry(pharmacy, trace)).toContain('graphql request');
 
     const sourceCalls = trace.filter((s) => s.name === 'source request');
-    const fromPharmacies = sourceCalls.filter((s) => String(s.attributes['qhr.source_id']).startsWith('pharmacy-'));
+    // The searches (a pharmacy's CapabilityStatement, read once per source, is a GET of its own: traced too, checked below).
+    const fromPharmacy = sourceCalls.filter((s) => String(s.attributes['qhr.source_id']).startsWith('pharmacy-'));
+    const fromPharmacies = fromPharmacy.filter((s) => !String(s.attributes['url.path']).endsWith('/metadata'));
+    for (const statement of fromPharmacy.filter((s) => String(s.attributes['url.path']).endsWith('/metadata'))) {
+      expect(statement.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.response.status_code': 200 });
+      expect(ancestry(statement, trace)).toContain('graphql request');
+    }
     expect(fromPharmacies.length).toBeGreaterThan(0);
     for (const call of fromPharmacies) {
       expect(call.kind).toBe(SpanKind.CLIENT);

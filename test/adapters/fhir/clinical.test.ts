@@ -2,7 +2,8 @@ import nock from 'nock';
 import { toAllergyRecord } from '../../../adapters/fhir/allergy-intolerance';
 import { toConditionRecord } from '../../../adapters/fhir/condition';
 import { toImmunizationRecord } from '../../../adapters/fhir/immunization';
-import { byNam, fixture, hochelaga, HOCHELAGA_ORIGIN, query, ROY, sourceOf } from './support';
+import { mappingContext } from '../../../adapters/fhir/mapping';
+import { byNam, fixture, hochelaga, HOCHELAGA_ORIGIN, query, ROY, sourceOf, statesCapabilities } from './support';
 
 // nock patches Node's http module, which a jest worker shares with the next test file: undo it.
 afterAll(() => nock.restore());
@@ -11,6 +12,7 @@ const FHIR_HEADERS = { 'content-type': 'application/fhir+json' };
 const facility = { id: 'clinic-mtl-east', name: 'GMF Hochelaga-Maisonneuve', region: 'Montréal', area: 'East' };
 
 beforeAll(() => nock.disableNetConnect());
+beforeEach(() => [hochelaga].forEach((source) => statesCapabilities(source)));
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
@@ -18,7 +20,7 @@ afterAll(() => nock.enableNetConnect());
 async function read(kind: 'encounters' | 'conditions' | 'allergies' | 'immunizations', resourceType: string, file: string) {
   const source = sourceOf(hochelaga, kind);
   const scope = nock(HOCHELAGA_ORIGIN)
-    .post(`/fhir/${resourceType}/_search`, (form) => form._include === `${resourceType}:patient`)
+    .post(`/fhir/${resourceType}/_search`, (form) => [form._include].flat().includes(`${resourceType}:patient`))
     .reply(200, fixture(file), FHIR_HEADERS);
   const records = await source.fetch(query(byNam(ROY)));
   expect(scope.isDone()).toBe(true);
@@ -34,11 +36,11 @@ describe('a clinic read through its four kinds of record', () => {
     ]);
   });
 
-  test('conditions keep their code, label, status and onset day; one entered in error is dropped', async () => {
+  test("conditions keep their code, label, the clinician's own words, status and onset day; one entered in error is dropped", async () => {
     expect(await read('conditions', 'Condition', 'condition-searchset.json')).toEqual([
-      // The display of the first coding goes with its code, over the clinician's shorthand text.
-      { id: 'clinic-mtl-east/9101', code: 'E11.9', display: 'Diabète de type 2', clinicalStatus: 'active', onset: '2019-05-14' },
-      { id: 'clinic-mtl-east/9102', code: undefined, display: 'Entorse de la cheville gauche', clinicalStatus: 'resolved', onset: '2021-02-27' },
+      // The display of the first coding goes with its code; the clinician's shorthand text is kept beside it.
+      { id: 'clinic-mtl-east/9101', code: 'E11.9', display: 'Diabète de type 2', text: 'DB2', clinicalStatus: 'active', onset: '2019-05-14' },
+      { id: 'clinic-mtl-east/9102', code: undefined, display: 'Entorse de la cheville gauche', text: 'Entorse de la cheville gauche', clinicalStatus: 'resolved', onset: '2021-02-27' },
     ]);
   });
 
@@ -59,21 +61,29 @@ describe('a clinic read through its four kinds of record', () => {
 
 describe('clinical resources that say too little', () => {
   test('a condition with only a code shows the code rather than disappear from the problem list', () => {
-    expect(toConditionRecord({ resourceType: 'Condition', id: 'c', subject: {}, code: { coding: [{ system: 'https://fhir.infoway-inforoute.ca/CodeSystem/icd10ca', code: 'I10' }] } }, hochelaga)).toMatchObject({
+    expect(toConditionRecord({ resourceType: 'Condition', id: 'c', subject: {}, code: { coding: [{ system: 'https://fhir.infoway-inforoute.ca/CodeSystem/icd10ca', code: 'I10' }] } }, mappingContext(hochelaga))).toMatchObject({
       code: 'I10',
       display: 'I10',
     });
   });
 
-  test('a condition with an onset of month precision has no onset day rather than an invented one', () => {
-    expect(toConditionRecord({ resourceType: 'Condition', id: 'c', subject: {}, code: { text: 'Asthme' }, onsetDateTime: '2022-08' }, hochelaga)?.onset).toBeUndefined();
+  test('a condition whose onset the clinician knew to the month keeps that month, and no day is invented', () => {
+    expect(toConditionRecord({ resourceType: 'Condition', id: 'c', subject: {}, code: { text: 'Asthme' }, onsetDateTime: '2022-08' }, mappingContext(hochelaga))?.onset).toBe('2022-08');
+  });
+
+  test('a condition whose onset is known to the year keeps the year', () => {
+    expect(toConditionRecord({ resourceType: 'Condition', id: 'c', subject: {}, code: { text: 'Asthme' }, onsetDateTime: '1998' }, mappingContext(hochelaga))?.onset).toBe('1998');
+  });
+
+  test('an onset that is no date at all (month 13) is left out rather than guessed', () => {
+    expect(toConditionRecord({ resourceType: 'Condition', id: 'c', subject: {}, code: { text: 'Asthme' }, onsetDateTime: '2022-13' }, mappingContext(hochelaga))?.onset).toBeUndefined();
   });
 
   test('an allergy to no named substance is skipped', () => {
-    expect(toAllergyRecord({ resourceType: 'AllergyIntolerance', id: 'a', patient: {}, criticality: 'high' }, hochelaga)).toBeUndefined();
+    expect(toAllergyRecord({ resourceType: 'AllergyIntolerance', id: 'a', patient: {}, criticality: 'high' }, mappingContext(hochelaga))).toBeUndefined();
   });
 
   test('a dose with no date it can be placed at is skipped', () => {
-    expect(toImmunizationRecord({ resourceType: 'Immunization', id: 'i', status: 'completed', patient: {}, vaccineCode: { text: 'Influenza' }, occurrenceString: 'automne 2023' }, hochelaga)).toBeUndefined();
+    expect(toImmunizationRecord({ resourceType: 'Immunization', id: 'i', status: 'completed', patient: {}, vaccineCode: { text: 'Influenza' }, occurrenceString: 'automne 2023' }, mappingContext(hochelaga))).toBeUndefined();
   });
 });

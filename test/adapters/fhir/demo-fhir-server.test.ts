@@ -1,4 +1,4 @@
-import type { Bundle, MedicationDispense, Patient } from '@medplum/fhirtypes';
+import type { Bundle, Medication, MedicationDispense, Patient } from '@medplum/fhirtypes';
 import { get } from 'node:http';
 import { DEFAULT_PAGE_SIZE, demoFhirResources, demoPatientIdOf, startDemoFhirServer, type DemoFhirServer } from '../../../demo/fhir-server';
 import { demoPeople, localPharmacyIdOf } from '../../../demo/people';
@@ -141,7 +141,7 @@ describe('the demo FHIR server', () => {
     const root = await getJson(`${server.url}/metadata`);
 
     expect(tenant.body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });
-    expect(tenant.body.rest[0].resource.map((r: { type: string }) => r.type)).toEqual(['Patient', 'Encounter', 'Condition', 'AllergyIntolerance', 'Immunization']);
+    expect(tenant.body.rest[0].resource.map((r: { type: string }) => r.type)).toEqual(['Patient', 'Encounter', 'Condition', 'AllergyIntolerance', 'Immunization', 'Organization']);
     expect(root.body.rest[0].resource.map((r: { type: string }) => r.type)).toContain('MedicationDispense');
   });
 });
@@ -153,7 +153,10 @@ describe('the demo dataset', () => {
 
   test('uses real eight-digit DINs, French directions, and both ways of writing date-times', () => {
     const dispenses = [...dispensesOf('pharmacy-mtl-centre'), ...dispensesOf('pharmacy-trois-rivieres')];
-    const dins = new Set(dispenses.map((d) => d.medicationCodeableConcept!.coding![0].code));
+    // Trois-Rivières files each drug once as a Medication its dispenses reference.
+    const medications = new Map(dataset['pharmacy-trois-rivieres'].filter((r): r is Medication => r.resourceType === 'Medication').map((m) => [`Medication/${m.id}`, m]));
+    const conceptOf = (d: MedicationDispense) => d.medicationCodeableConcept ?? medications.get(d.medicationReference!.reference!)!.code!;
+    const dins = new Set(dispenses.map((d) => conceptOf(d).coding![0].code));
     expect([...dins].every((din) => /^\d{8}$/.test(din!))).toBe(true);
     expect(dins).toContain('02099233'); // Glucophage 500 mg
     expect(dispenses.some((d) => /comprimé/.test(d.dosageInstruction![0].text!))).toBe(true);

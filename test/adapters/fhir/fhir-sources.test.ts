@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { createFhirSources } from '../../../adapters/fhir';
-import { byNam, dispense, hochelaga, HOCHELAGA_ORIGIN, namPatient, plateau, PLATEAU_ORIGIN, query, searchset, sourceOf, TREMBLAY } from './support';
+import { byNam, dispense, hochelaga, HOCHELAGA_ORIGIN, namPatient, plateau, PLATEAU_ORIGIN, query, searchset, sourceOf, TREMBLAY, statesCapabilities } from './support';
 
 // nock patches Node's http module, which a jest worker shares with the next test file: undo it.
 afterAll(() => nock.restore());
@@ -8,6 +8,7 @@ afterAll(() => nock.restore());
 const FHIR_HEADERS = { 'content-type': 'application/fhir+json' };
 
 beforeAll(() => nock.disableNetConnect());
+beforeEach(() => [plateau, hochelaga].forEach((source) => statesCapabilities(source)));
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
@@ -34,7 +35,7 @@ describe('createFhirSources', () => {
   });
 
   test('a source of a domain FHIR does not serve here, or without a URL, is refused at start', () => {
-    expect(() => createFhirSources({ ...plateau, domain: 'IMAGING' })).toThrow(/MEDICATIONS and CLINICAL/);
+    expect(() => createFhirSources({ ...plateau, domain: 'IMAGING' })).toThrow(/MEDICATIONS, LAB_RESULTS and CLINICAL/);
     expect(() => createFhirSources({ ...plateau, url: undefined })).toThrow(/url/);
   });
 });

@@ -1,11 +1,12 @@
 import type { MedicationDispense } from '@medplum/fhirtypes';
 import { toMedicationDispenseRecord } from '../../../adapters/fhir/medication-dispense';
+import { mappingContext } from '../../../adapters/fhir/mapping';
 import { fixture, plateau } from './support';
 
 /** The first dispense of the HAPI-style fixture: a complete one, with an offset. */
 const lipitor = (fixture('medication-dispense-page-1.json').entry as { resource: MedicationDispense }[])[0].resource;
 const ventolin = (fixture('medication-dispense-page-2.json').entry as { resource: MedicationDispense }[])[0].resource;
-const map = (changes: Partial<MedicationDispense>, base: MedicationDispense = lipitor) => toMedicationDispenseRecord({ ...base, ...changes }, plateau);
+const map = (changes: Partial<MedicationDispense>, base: MedicationDispense = lipitor) => toMedicationDispenseRecord({ ...base, ...changes }, mappingContext(plateau));
 
 describe('a MedicationDispense read as a dispense record', () => {
   test('a complete dispense keeps its DIN, label, directions, quantity, days supplied and pharmacy', () => {
@@ -22,7 +23,7 @@ describe('a MedicationDispense read as a dispense record', () => {
   });
 
   test('a dispense sent without an offset is read as Montréal local time (EST in January)', () => {
-    expect(toMedicationDispenseRecord(ventolin, plateau)?.dispensedAt).toBe('2025-01-20T20:15:00-05:00');
+    expect(toMedicationDispenseRecord(ventolin, mappingContext(plateau))?.dispensedAt).toBe('2025-01-20T20:15:00-05:00');
   });
 
   test('a dispense sent without an offset in summer is read as EDT', () => {
@@ -35,11 +36,11 @@ describe('a MedicationDispense read as a dispense record', () => {
 
   test("the source's own time zone applies to times without an offset", () => {
     const vancouver = { ...plateau, timeZone: 'America/Vancouver' };
-    expect(toMedicationDispenseRecord({ ...lipitor, whenHandedOver: '2025-01-20T20:15:00' }, vancouver)?.dispensedAt).toBe('2025-01-20T20:15:00-08:00');
+    expect(toMedicationDispenseRecord({ ...lipitor, whenHandedOver: '2025-01-20T20:15:00' }, mappingContext(vancouver))?.dispensedAt).toBe('2025-01-20T20:15:00-08:00');
   });
 
   test('the DIN is read from the Infoway DIN system as well as the HL7 one', () => {
-    expect(toMedicationDispenseRecord(ventolin, plateau)?.din).toBe('02241497');
+    expect(toMedicationDispenseRecord(ventolin, mappingContext(plateau))?.din).toBe('02241497');
   });
 
   test('a code from another system is not taken for a DIN, and the label still shows', () => {
@@ -86,7 +87,7 @@ describe('a MedicationDispense read as a dispense record', () => {
   });
 
   test('ids are prefixed by the source, so two pharmacies numbering alike never collide', () => {
-    expect(toMedicationDispenseRecord(lipitor, { ...plateau, id: 'pharmacy-trois-rivieres' })?.id).toBe('pharmacy-trois-rivieres/4501');
+    expect(toMedicationDispenseRecord(lipitor, mappingContext({ ...plateau, id: 'pharmacy-trois-rivieres' }))?.id).toBe('pharmacy-trois-rivieres/4501');
   });
 
   test('missing amounts stay missing', () => {

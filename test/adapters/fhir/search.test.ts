@@ -3,7 +3,7 @@ import { patientKeyOf } from '../../../adapters/fhir/patients';
 import { MAX_PAGES } from '../../../adapters/fhir/paging';
 import { SourceError } from '../../../adapters/port';
 import { DEFAULT_NAM_SYSTEM } from '../../../lib/sources';
-import { byNam, dispense, fixture, forges, GAGNON, namPatient, plateau, PLATEAU_ORIGIN, query, searchset, sourceOf, TREMBLAY } from './support';
+import { byNam, dispense, fixture, forges, GAGNON, namPatient, plateau, PLATEAU_ORIGIN, query, searchset, sourceOf, TREMBLAY, statesCapabilities } from './support';
 
 // nock patches Node's http module, which a jest worker shares with the next test file: undo it.
 afterAll(() => nock.restore());
@@ -12,6 +12,7 @@ const medications = (source = plateau) => sourceOf(source, 'medications');
 const FHIR_HEADERS = { 'content-type': 'application/fhir+json' };
 
 beforeAll(() => nock.disableNetConnect());
+beforeEach(() => [plateau, forges].forEach((source) => statesCapabilities(source)));
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
@@ -31,7 +32,8 @@ describe('one search per resource type for a whole batch of patients', () => {
 
     expect(scope.isDone()).toBe(true);
     expect(String(form['patient.identifier']).split(',')).toEqual(nams.map((nam) => `${DEFAULT_NAM_SYSTEM}|${nam}`));
-    expect(form._include).toBe('MedicationDispense:patient');
+    // The Patients say who each dispense is about; a referenced Medication says what was dispensed.
+    expect(form._include).toEqual(['MedicationDispense:patient', 'MedicationDispense:medication']);
     expect(form._count).toBe('100');
     expect([...records.keys()]).toEqual([nams[17]]);
   });
@@ -139,18 +141,20 @@ describe('from resources back to NAMs', () => {
   const answer = (resources: object[], included: object[]) =>
     nock(PLATEAU_ORIGIN).post('/fhir/MedicationDispense/_search').reply(200, searchset(resources, undefined, included), FHIR_HEADERS);
 
-  test('people nobody asked about are left out, even when the server ignores the criteria', async () => {
+  test('an answer that also holds people nobody asked about (the server ignored the chained search) makes the source unavailable, not a shorter list', async () => {
     answer([dispense('d1', 'p1'), dispense('d2', 'p2')], [namPatient('p1', TREMBLAY), namPatient('p2', GAGNON)]);
 
-    const records = await medications().fetch(query(byNam(TREMBLAY)));
+    const error = await medications().fetch(query(byNam(TREMBLAY))).catch((e: unknown) => e);
 
-    expect([...records.keys()]).toEqual([TREMBLAY]);
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error).toMatchObject({ failure: 'unattributable' });
+    expect((error as Error).message).not.toMatch(/TREM|GAGN|p1|p2|d1|d2/);
   });
 
-  test('a resource whose Patient was not included is left out rather than guessed', async () => {
+  test('a dispense whose Patient was not included cannot be attributed: the source is unavailable rather than guessed or empty', async () => {
     answer([dispense('d1', 'p9')], [namPatient('p1', TREMBLAY)]);
 
-    expect((await medications().fetch(query(byNam(TREMBLAY)))).size).toBe(0);
+    await expect(medications().fetch(query(byNam(TREMBLAY)))).rejects.toMatchObject({ failure: 'unattributable' });
   });
 
   test("a NAM typed in lower case with the card's spaces still matches the NAM asked", async () => {
@@ -162,7 +166,7 @@ describe('from resources back to NAMs', () => {
   test('an identifier of another system is not taken for a NAM, even with the same value', async () => {
     answer([dispense('d1', 'p1')], [{ resourceType: 'Patient', id: 'p1', identifier: [{ system: 'https://pharmacie-plateau.example/dossier', value: TREMBLAY }] }]);
 
-    expect((await medications().fetch(query(byNam(TREMBLAY)))).size).toBe(0);
+    await expect(medications().fetch(query(byNam(TREMBLAY)))).rejects.toMatchObject({ failure: 'unattributable' });
   });
 
   test('a reference by identifier names the person without an included Patient', async () => {
@@ -196,7 +200,7 @@ describe('a pharmacy that files people under its own ids', () => {
 
     expect(form.patient).toBe('TR-4028,TR-4063');
     expect(form).not.toHaveProperty(['patient.identifier']);
-    expect(form).not.toHaveProperty('_include');
+    expect([form._include].flat()).not.toContain('MedicationDispense:patient');
     expect(records.get(TREMBLAY)?.map((r) => r.id)).toEqual(['pharmacy-trois-rivieres/70001']);
     expect(records.get(GAGNON)?.map((r) => r.id)).toEqual(['pharmacy-trois-rivieres/70002']);
     expect(records.get(TREMBLAY)?.[0].pharmacy).toEqual({ id: 'pharmacy-trois-rivieres', name: 'Pharmacie des Forges', region: 'Mauricie', area: 'Trois-Rivières' });

@@ -1,6 +1,7 @@
+import nock from 'nock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFhirSources } from '../../../adapters/fhir';
+import { createFhirSources, type FhirSourceDeps } from '../../../adapters/fhir';
 import type { PatientRef, RecordQuery, RecordSource } from '../../../adapters/port';
 import type { RecordKind } from '../../../schema/records';
 import { DEFAULT_NAM_SYSTEM, type SourceConfig } from '../../../lib/sources';
@@ -47,7 +48,12 @@ export const GAGNON = 'GAGN71580214';
 export const ROY = 'ROYM45112810';
 
 export function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'fhir', name), 'utf8'));
+  return JSON.parse(fixtureText(name));
+}
+
+/** A fixture as the server sends it, byte for byte (JSON.parse would write 5.0 back as 5). */
+export function fixtureText(name: string): string {
+  return readFileSync(join(__dirname, '..', '..', 'fixtures', 'fhir', name), 'utf8');
 }
 
 export function query(patients: readonly PatientRef[], since?: string): RecordQuery {
@@ -82,8 +88,17 @@ export const dispense = (id: string, patient: string, whenHandedOver = '2025-05-
 });
 
 /** The adapter of one kind for a source, typed for that kind's records. */
-export function sourceOf<K extends RecordKind>(config: SourceConfig, kind: K): RecordSource<K> {
-  const found = createFhirSources(config).find((s) => s.kind === kind);
+export function sourceOf<K extends RecordKind>(config: SourceConfig, kind: K, deps: FhirSourceDeps = {}): RecordSource<K> {
+  const found = createFhirSources(config, deps).find((s) => s.kind === kind);
   if (!found) throw new Error(`no ${kind} source for ${config.id}`);
   return found as unknown as RecordSource<K>;
+}
+
+/**
+ * The server at a source's base answers `GET [base]/metadata` with a CapabilityStatement fixture
+ * (HAPI FHIR's by default: chained search and `_include` offered), for as long as the test runs.
+ */
+export function statesCapabilities(config: SourceConfig, statement = 'capability-statement-hapi.json'): nock.Scope {
+  const url = new URL(config.url!);
+  return nock(url.origin).get(`${url.pathname.replace(/\/+$/, '')}/metadata`).reply(200, fixture(statement), { 'content-type': 'application/fhir+json' }).persist();
 }

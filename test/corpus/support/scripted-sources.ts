@@ -1,4 +1,6 @@
-import type { SourceConfig } from '../../../lib/sources';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_NAM_SYSTEM, type SourceConfig } from '../../../lib/sources';
 import { recordingServer } from '../../support/recording-server';
 
 /**
@@ -20,6 +22,14 @@ export const PHARMACY_ID = 'corpus-pharmacy';
 export const PACS_ID = 'corpus-pacs';
 
 const EMPTY_SEARCHSET = Buffer.from(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total: 0, entry: [] }));
+/** The pharmacy states what HAPI FHIR does (chained search, `_include`): the corpus is about its answers, not its statement. */
+const CORPUS_NAM = 'TREM75561212';
+const CORPUS_PATIENTS = {
+  resourceType: 'Bundle',
+  type: 'searchset',
+  entry: [{ resource: { resourceType: 'Patient', id: 'p-1', identifier: [{ system: DEFAULT_NAM_SYSTEM, value: CORPUS_NAM }] }, search: { mode: 'match' } }],
+};
+const CAPABILITY_STATEMENT = readFileSync(join(__dirname, '..', '..', 'fixtures', 'fhir', 'capability-statement-hapi.json'));
 const NO_STUDY = Buffer.from('[]');
 
 export async function scriptedSources(): Promise<ScriptedSources> {
@@ -27,6 +37,16 @@ export async function scriptedSources(): Promise<ScriptedSources> {
   let dicom: Buffer = NO_STUDY;
   const server = await recordingServer((request, response, origin) => {
     const path = request.url.pathname;
+    if (path === '/fhir/metadata') {
+      response.writeHead(200, { 'content-type': 'application/fhir+json' });
+      return void response.end(CAPABILITY_STATEMENT);
+    }
+    if (path === '/fhir/Patient/_search') {
+      // The first of the two steps (a server found to ignore the chained search is asked so): the corpus person is filed as p-1, nobody else is on file.
+      const asked = new URLSearchParams(request.body).get('identifier') ?? '';
+      response.writeHead(200, { 'content-type': 'application/fhir+json' });
+      return void response.end(asked.includes(CORPUS_NAM) ? JSON.stringify(CORPUS_PATIENTS) : EMPTY_SEARCHSET);
+    }
     if (path.startsWith('/fhir/')) {
       response.writeHead(200, { 'content-type': fhir.type });
       return void response.end(Buffer.from(fhir.body.toString('utf8').replaceAll('{{BASE}}', `${origin}/fhir`), 'utf8'));

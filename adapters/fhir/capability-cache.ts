@@ -1,0 +1,105 @@
+import type { Logger } from '../../lib/logger';
+import type { SourceConfig } from '../../lib/sources';
+import { fetchJsonAnswer } from '../http';
+import { SourceError } from '../port';
+import { BASELINE_CAPABILITIES, capabilitiesOf, readCapabilityStatement, type ServerCapabilities } from './capabilities';
+import { parseFhirJson } from './json';
+import { FHIR_JSON } from './paging';
+
+export interface CapabilityCacheOptions {
+  /** How long a statement read is trusted before it is read again. */
+  refreshMs: number;
+  /** The request for `metadata` alone may take this long. */
+  timeoutMs: number;
+  now(): number;
+  logger?: Logger;
+}
+
+export const CAPABILITY_CACHE_DEFAULTS: CapabilityCacheOptions = { refreshMs: 60 * 60_000, timeoutMs: 5_000, now: Date.now };
+
+/**
+ * One source's CapabilityStatement (`GET [base]/metadata`, http://hl7.org/fhir/R4/http.html#capabilities),
+ * read once and shared by every kind of record the source serves: read again after `refreshMs`, or
+ * at the next search once a search was rejected (`refresh()`). A server that cannot be reached
+ * fails the search that asked (it would fail it anyway); a server whose statement cannot be read
+ * (404, not a CapabilityStatement) is searched on the baseline, the two-step path, until the next
+ * read. Chains a server was found to ignore stay refused for the life of the process, whatever
+ * its statement says again.
+ */
+export class CapabilityCache {
+  private current?: { capabilities: ServerCapabilities; readAt: number };
+  private reading?: Promise<ServerCapabilities>;
+  private readonly refusedChains = new Set<string>();
+  private readonly options: CapabilityCacheOptions;
+
+  constructor(
+    private readonly source: SourceConfig & { url: string },
+    overrides: Partial<CapabilityCacheOptions> = {},
+  ) {
+    this.options = { ...CAPABILITY_CACHE_DEFAULTS, ...overrides };
+  }
+
+  /** The statement as last read, reading it first when there is none or it is due. */
+  async get(signal: AbortSignal): Promise<ServerCapabilities> {
+    const { current, options } = this;
+    if (current && options.now() - current.readAt < options.refreshMs) return current.capabilities;
+    // One read at a time for everyone who asks meanwhile; each waits no longer than its own budget.
+    this.reading ??= this.read().finally(() => (this.reading = undefined));
+    return untilAborted(this.reading, signal);
+  }
+
+  /** The next search reads the statement again (a search was rejected: the server may have changed). */
+  refresh(): void {
+    this.current = undefined;
+  }
+
+  /** This type's chained search was ignored or refused by the server: it is asked in two steps from now on. */
+  refuseChain(type: string): void {
+    this.refusedChains.add(type);
+  }
+
+  chainRefused(type: string): boolean {
+    return this.refusedChains.has(type);
+  }
+
+  private async read(): Promise<ServerCapabilities> {
+    const { source, options } = this;
+    let capabilities: ServerCapabilities;
+    try {
+      const answer = await fetchJsonAnswer({ url: `${source.url}/metadata`, accept: FHIR_JSON, signal: AbortSignal.timeout(options.timeoutMs), sourceId: source.id, parse: parseFhirJson });
+      capabilities = readCapabilityStatement(answer.body);
+    } catch (error) {
+      const failure = error instanceof SourceError ? error.failure : 'network';
+      if (failure === 'timeout' || failure === 'network') throw error;
+      options.logger?.warn({ source: source.id, failure }, 'FHIR server has no readable CapabilityStatement: searching in two steps (Patient by identifier, then by patient id)');
+      capabilities = BASELINE_CAPABILITIES;
+    }
+    for (const [type, own] of capabilities.types) {
+      // GET puts the search (NAMs, patient ids) in URLs that proxies and access logs keep: said once per read.
+      if (own.search && !own.post) options.logger?.warn({ source: source.id, resourceType: type }, 'FHIR server takes search by GET only: search parameters travel in the URL');
+    }
+    this.current = { capabilities, readAt: options.now() };
+    return capabilities;
+  }
+}
+
+/** Whether to search a type by POST (NAMs out of URLs) or GET (the server says it takes no POST). */
+export const searchesByPost = (capabilities: ServerCapabilities, type: string) => capabilitiesOf(capabilities, type).post;
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new SourceError('timeout', 'no answer in time'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new SourceError('timeout', 'no answer in time'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
