@@ -94,14 +94,16 @@ function valueProblems(type: GraphQLOutputType, value: unknown, path: string): s
 /**
  * Everything that keeps one record from fitting the contract, as words safe to print (field paths and
  * rules, never a value): required fields present, every value its scalar (DateTime with an offset, Int
- * 32-bit, ...), and the facility, when the record has one, the source that answered.
+ * 32-bit, ...), and the facility, when the record has one, the source that answered or a place it
+ * names (`<source id>/…`: the hospital of an encounter, from FHIR Encounter.serviceProvider).
  */
 export function recordProblems<K extends RecordKind>(kind: K, record: RecordsByKind[K], source: Pick<SourceConfig, 'id'>): string[] {
   const type = contractTypeOf(kind);
   const problems = valueProblems(type, record, type.name);
   for (const field of ['pharmacy', 'laboratory', 'facility'] as const) {
     const facility = (record as unknown as Record<string, { id?: unknown } | undefined>)[field];
-    if (facility && facility.id !== source.id) problems.push(`${type.name}.${field}.id is not the source's id`);
+    const ours = facility && typeof facility.id === 'string' && (facility.id === source.id || facility.id.startsWith(`${source.id}/`));
+    if (facility && !ours) problems.push(`${type.name}.${field}.id is neither the source's id nor a place it names (<source id>/…)`);
   }
   return problems;
 }

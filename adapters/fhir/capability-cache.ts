@@ -44,7 +44,12 @@ export class CapabilityCache {
     const { current, options } = this;
     if (current && options.now() - current.readAt < options.refreshMs) return current.capabilities;
     // One read at a time for everyone who asks meanwhile; each waits no longer than its own budget.
-    this.reading ??= this.read().finally(() => (this.reading = undefined));
+    if (!this.reading) {
+      this.reading = this.read().finally(() => (this.reading = undefined));
+      // Whoever asked may have given up (its time up) before the read ends: a failed read is
+      // theirs to see if they still wait, never an unhandled rejection of the process.
+      this.reading.catch(() => undefined);
+    }
     return untilAborted(this.reading, signal);
   }
 

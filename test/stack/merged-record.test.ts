@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { demoLabMessages } from '../../demo/lab-system';
 import { demoStudies } from '../../demo/pacs-studies';
 import { demoFhirResources, demoPatientIdOf, fillsInBothRegions, hasNoDemoRecords, type DemoFhirTenant } from '../../demo/fhir-server';
+import { areaPharmacyOf } from '../../demo/fhir/dataset';
 import { isUnknownToSources, labMrnOf, type DemoPerson } from '../../demo/people';
 import { peopleInEveryDomain } from '../support/demo-choices';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -30,7 +31,7 @@ const RECORD = `query($nam: NAM!) { patient(nam: $nam) {
 function fhirIds(person: DemoPerson, tenant: DemoFhirTenant, type: string): string[] {
   const subject = `Patient/${demoPatientIdOf(tenant, person)}`;
   return demoFhirResources(stack.people)
-    [tenant].filter((r: any) => r.resourceType === type && (r.subject?.reference ?? r.patient?.reference) === subject && r.status !== 'entered-in-error')
+    [tenant].filter((r: any) => r.resourceType === type && (r.subject?.reference ?? r.patient?.reference) === subject && !['entered-in-error', 'cancelled'].includes(r.status))
     .map((r) => `${tenant}/${r.id}`)
     .sort();
 }
@@ -42,9 +43,11 @@ const labResultCount = (person: DemoPerson) =>
     .reduce((n, m) => n + m.split('\r').filter((s) => s.startsWith('OBX|')).length, 0);
 
 describe("a provider reads a person's merged record through the gateway", () => {
-  test('one response holds what the pharmacy, laboratory, PACS and clinic hold, each over its own protocol', async () => {
+  test('one response holds what the pharmacies, laboratories, PACS and clinic hold, each over its own protocol', async () => {
     const studies = demoStudies(stack.people);
-    const person = peopleInEveryDomain(stack.people).find((p) => fhirIds(p, 'pharmacy-mtl-centre', 'MedicationDispense').length > 0)!;
+    // Someone of the Centre area with a FHIR laboratory report: two pharmacies' worth of protocols
+    // would blur which source gave what, so not a North (HL7 pharmacy) or area-pharmacy customer.
+    const person = peopleInEveryDomain(stack.people).find((p) => fhirIds(p, 'pharmacy-mtl-centre', 'MedicationDispense').length > 0 && !areaPharmacyOf(p) && p.area !== 'North' && fhirIds(p, 'lab-mtl-north', 'Observation').length > 0)!;
     const { body } = await stack.query(RECORD, { nam: person.nam });
     expect(body.errors).toBeUndefined();
     const record = body.data.patient;
@@ -52,8 +55,13 @@ describe("a provider reads a person's merged record through the gateway", () => 
 
     expect(record.medications.map((m: any) => m.id).sort()).toEqual(fhirIds(person, 'pharmacy-mtl-centre', 'MedicationDispense'));
     expect(record.medications[0].pharmacy).toEqual({ id: 'pharmacy-mtl-centre', name: 'Pharmacie du Plateau', region: 'Montréal', area: 'Centre' });
-    expect(record.labResults).toHaveLength(labResultCount(person));
-    expect(record.labResults[0]).toMatchObject({ laboratory: { id: 'lab-mtl-centre' }, code: expect.stringMatching(/^\d+-\d$/), status: 'F' });
+    // Results over HL7 v2 (ORU^R01, OBX) and over FHIR (DiagnosticReport with its Observations).
+    const overHl7 = record.labResults.filter((r: any) => r.laboratory.id === 'lab-mtl-centre');
+    const overFhir = record.labResults.filter((r: any) => r.laboratory.id === 'lab-mtl-north');
+    expect(overHl7).toHaveLength(labResultCount(person));
+    expect(overHl7[0]).toMatchObject({ code: expect.stringMatching(/^\d+-\d$/), status: 'F' });
+    expect(overFhir.map((r: any) => r.id).sort()).toEqual(fhirIds(person, 'lab-mtl-north', 'Observation'));
+    expect(overHl7.length + overFhir.length).toBe(record.labResults.length);
     expect(record.imagingStudies.map((s: any) => s.studyInstanceUid).sort()).toEqual(studies.filter((s) => s.person.index === person.index).map((s) => s.studyInstanceUid).sort());
     expect(record.encounters.map((e: any) => e.id).sort()).toEqual(fhirIds(person, 'clinic-mtl-east', 'Encounter'));
 
@@ -62,6 +70,7 @@ describe("a provider reads a person's merged record through the gateway", () => 
       { source: { id: 'clinic-mtl-east' }, domain: 'CLINICAL', state: 'OK' },
       { source: { id: 'pacs-mtl-centre-west' }, domain: 'IMAGING', state: 'OK' },
       { source: { id: 'lab-mtl-centre' }, domain: 'LAB_RESULTS', state: 'OK' },
+      { source: { id: 'lab-mtl-north' }, domain: 'LAB_RESULTS', state: 'OK' },
     ]);
   });
 

@@ -32,11 +32,16 @@ export function locale() {
   return preferred ?? (current === 'fr' ? 'fr-CA' : 'en-CA');
 }
 
-/** A calendar date (YYYY-MM-DD) as the user reads dates, in a <time> element. */
+/**
+ * A calendar date as the user reads dates, in a <time> element: YYYY-MM-DD, or as partial as the
+ * source recorded it (YYYY-MM, YYYY: a condition's onset "June 2015" stays a month, not a day).
+ */
 export function date(iso) {
   if (!iso) return '—';
   const [y, m, d] = iso.split('-').map(Number);
-  const text = new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  if (!Number.isInteger(y) || (m !== undefined && !Number.isInteger(m)) || (d !== undefined && !Number.isInteger(d))) return iso;
+  const options = d !== undefined ? { dateStyle: 'long' } : m !== undefined ? { year: 'numeric', month: 'long' } : { year: 'numeric' };
+  const text = new Intl.DateTimeFormat(locale(), { ...options, timeZone: 'UTC' }).format(new Date(Date.UTC(y, (m ?? 1) - 1, d ?? 1)));
   return timeElement(iso, text);
 }
 
