@@ -121,8 +121,11 @@ export async function startLabListeners(deps: LabListenerDeps): Promise<LabListe
     checks: () => [...open.entries()].map(([id, { receiver }]) => listeningCheck(`lab:${id}`, () => receiver.listening)),
     stop: async () => {
       stopWatching();
+      // The listeners close at once (synchronously: nobody connects after "stopping" is said), then
+      // whatever a reload in progress opened meanwhile closes too.
+      const closing = stop();
       await following;
-      await stop();
+      await Promise.all([closing, stop()]);
     },
   };
 }
