@@ -28,8 +28,12 @@ import { AccessLog, type Problem, type VerifyResult } from '../consent/access-lo
 
 const PROGRESS_EVERY = 10_000;
 
-/** Belt and braces: a database message, a chain or file name should not hold a NAM, but if one ever did, none leaves. */
-const withoutNams = (text: string) => text.replace(/[A-Z]{4}\s?\d{4}\s?\d{4}/gi, '[NAM]');
+/**
+ * Belt and braces: a database message, a chain or file name should not hold a NAM, but if one ever
+ * did, none leaves. Four letters not preceded by a fifth: "chain 12345678-…" (a chain id starting
+ * with eight digits) is no NAM.
+ */
+const withoutNams = (text: string) => text.replace(/(?<![A-Z])[A-Z]{4}\s?\d{4}\s?\d{4}(?!\d)/gi, '[NAM]');
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
