@@ -43,9 +43,21 @@ export function coverageOf(source: SourceConfig, state: RosterState | undefined,
  * locator cannot be read, what it last knew keeps ageing by the rule above, so a source whose
  * knowledge is too old is asked: the locator's failure costs requests, never records.
  */
+/** A list of sources as a view plans its asks: by id, and those the locator cannot vouch for now. */
+export interface SourcesAtAGlance<S extends { source: SourceConfig }> {
+  byId: ReadonlyMap<string, S>;
+  uncovered: readonly S[];
+}
+
 export class CoverageView {
   private states = new Map<string, RosterState>();
   private timer?: NodeJS.Timeout;
+  /**
+   * `among` per list of sources (a subgraph's sources of one kind: the same array until the sources
+   * file changes), for this snapshot. A view asks a handful of holders among hundreds of sources:
+   * it must not pay a pass over all of them (issue #7 §1: p50 at 800 sources within 10% of 10).
+   */
+  private glances = new WeakMap<object, SourcesAtAGlance<{ source: SourceConfig }>>();
 
   constructor(
     private readonly deps: { locator: Pick<RecordLocator, 'rosterStates'>; defaultIntervalMs: number; logger: Logger },
@@ -67,11 +79,29 @@ export class CoverageView {
     return coverageOf(source, this.states.get(source.id), this.deps.defaultIntervalMs, now);
   }
 
+  /**
+   * These sources by id, and those not covered, as of this snapshot: worked out once per list and
+   * snapshot, then shared by every view until the next refresh (a source going stale is noticed
+   * within one refresh, a few seconds).
+   */
+  among<S extends { source: SourceConfig }>(sources: readonly S[]): SourcesAtAGlance<S> {
+    let glance = this.glances.get(sources) as SourcesAtAGlance<S> | undefined;
+    if (!glance) {
+      const now = Date.now();
+      glance = { byId: new Map(sources.map((s) => [s.source.id, s] as const)), uncovered: sources.filter((s) => !this.of(s.source, now).covered) };
+      this.glances.set(sources, glance);
+    }
+    return glance;
+  }
+
   private async refresh(): Promise<void> {
     try {
       this.states = await this.deps.locator.rosterStates();
     } catch (error) {
       this.deps.logger.warn({ failure: (error as { code?: string }).code ?? (error as Error).name }, 'record locator coverage could not be read; keeping the last snapshot');
+    } finally {
+      // Worked out again at each tick, read or not: a snapshot that could not be refreshed keeps ageing.
+      this.glances = new WeakMap();
     }
   }
 }

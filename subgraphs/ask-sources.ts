@@ -3,7 +3,7 @@ import type { PatientRef, RecordSource } from '../adapters/port';
 import type { Logger } from '../lib/logger';
 import type { Domain } from '../lib/sources';
 import type { AnswerCache } from '../cache/answer-cache';
-import type { SourceCoverage } from '../locator/coverage';
+import type { SourceCoverage, SourcesAtAGlance } from '../locator/coverage';
 import type { RecordKind, RecordsByKind } from '../schema/records';
 import type { SourceGuards } from './source-guard';
 
@@ -42,7 +42,7 @@ export interface Answers<K extends RecordKind> {
 export interface AskDeps {
   guards: SourceGuards;
   logger: Logger;
-  coverage: { of(source: RecordSource['source']): SourceCoverage };
+  coverage: { of(source: RecordSource['source']): SourceCoverage; among<S extends { source: RecordSource['source'] }>(sources: readonly S[]): SourcesAtAGlance<S> };
   /** Recent answers of the sources (cache/answer-cache.ts); consent is applied after it, never inside. */
   cache: Pick<AnswerCache, 'read' | 'write'>;
   /** How long a source's answers may be served from the cache (0: never). */
@@ -73,8 +73,7 @@ interface Ask {
  * not with the number of sources connected.
  */
 export function planAsks(sources: readonly RecordSource[], people: readonly PersonKeys[], coverage: AskDeps['coverage']): Ask[] {
-  const byId = new Map(sources.map((source) => [source.source.id, source] as const));
-  const uncovered = sources.filter((source) => !coverage.of(source.source).covered);
+  const { byId, uncovered } = coverage.among(sources);
   const asks = new Map<RecordSource, Ask>();
   const add = (source: RecordSource, person: PersonKeys, selectedBy: SourceSelection) => {
     let ask = asks.get(source);

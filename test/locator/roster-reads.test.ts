@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { RosterEntry, RosterRequest, RosterSource } from '../../adapters/port';
 import { createLogger } from '../../lib/logger';
 import { DEFAULT_NAM_SYSTEM, type SourceConfig } from '../../lib/sources';
-import { coverageOf } from '../../locator/coverage';
+import { coverageOf, CoverageView } from '../../locator/coverage';
 import { XrefStore } from '../../locator/cross-reference';
 import { RecordLocator } from '../../locator/record-locator';
 import { RosterReads } from '../../locator/roster-reads';
@@ -178,3 +178,29 @@ describe('which sources the locator can vouch for', () => {
     expect(coverageOf(lab, { sourceId: 'lab', completeAt: new Date(0), failures: 0 }, 60_000, now)).toEqual({ covered: true });
   });
 });
+
+describe('the coverage snapshot a view plans its asks from', () => {
+  const silent = createLogger('silent');
+  const states = (entries: [string, Date | undefined][]) =>
+    new Map(entries.map(([id, at]) => [id, { sourceId: id, readAt: at, completeAt: at, failures: 0 }]));
+
+  test('names the sources it cannot vouch for, worked out once per snapshot and shared by every view until the next', async () => {
+    let snapshot = states([['a', new Date()], ['b', undefined]]);
+    const view = new CoverageView({ locator: { rosterStates: async () => snapshot }, defaultIntervalMs: 60_000, logger: silent }, 60_000);
+    await view.start();
+    try {
+      const sources = [{ source: source('a') }, { source: source('b') }, { source: source('c') }];
+      const glance = view.among(sources);
+      expect(glance.uncovered.map((s) => s.source.id)).toEqual(['b', 'c']);
+      expect(glance.byId.get('a')).toBe(sources[0]);
+      expect(view.among(sources)).toBe(glance);
+      // The next snapshot: b and c were read, a's roster was never complete.
+      snapshot = states([['a', undefined], ['b', new Date()], ['c', new Date()]]);
+      await (view as unknown as { refresh(): Promise<void> }).refresh();
+      expect(view.among(sources).uncovered.map((s) => s.source.id)).toEqual(['a']);
+    } finally {
+      view.stop();
+    }
+  });
+});
+

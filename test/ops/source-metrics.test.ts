@@ -19,7 +19,7 @@ function depsWith(metrics: Metrics): AskDeps {
   return {
     guards: new SourceGuards({ timeoutMs: 500, failuresBeforeOpen: 1, halfOpenAfterMs: 60_000, onCircuit: (id, open) => metrics.circuitChanged(id, open) }),
     logger: silent,
-    coverage: { of: () => ({ covered: false }) },
+    coverage: { of: () => ({ covered: false }), among: (sources) => ({ byId: new Map(sources.map((s) => [s.source.id, s] as const)), uncovered: sources }) },
     cache: offAnswers(),
     cacheTtlMsOf: () => 30_000,
     observer: metrics,
