@@ -91,6 +91,8 @@ export function serviceEnv(base: ServiceBase, extra: NodeJS.ProcessEnv = {}): No
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
+    // A gateway worker's heap cap, when the bench's caller sets one (diagnosis: GC against the cap).
+    ...(process.env.GATEWAY_HEAP_MB ? { GATEWAY_HEAP_MB: process.env.GATEWAY_HEAP_MB } : {}),
     DATABASE_URL: base.databaseUrl,
     DB_SCHEMA: base.dbSchema,
     ...(base.redisUrl ? { REDIS_URL: base.redisUrl } : {}),
