@@ -24,7 +24,10 @@ try {
     process.stdout.write(`  ${key}: ${connected} connected${planned ? `, ${planned} planned` : ''}\n`);
   }
   const protocols = new Set(sources.map((s) => s.protocol));
-  for (const protocol of protocols) process.stdout.write(`  protocol ${protocol}: ${PROTOCOL_SPECS[protocol].summary}\n`);
+  for (const protocol of protocols) {
+    const spec = PROTOCOL_SPECS[protocol];
+    process.stdout.write(`  protocol ${protocol} (${spec.transport}; serves ${spec.domains.join(', ')}; own fields ${spec.fields.join(', ')}): ${spec.summary}\n`);
+  }
 } catch (error) {
   process.stderr.write(`sources file ${file}: ${(error as Error).message}\n`);
   process.exit(1);

@@ -47,14 +47,14 @@ export const PROTOCOL_SPECS = {
     summary: 'FHIR R4 REST server (http://hl7.org/fhir/R4/http.html), searched per person batch as its CapabilityStatement allows',
     domains: ['MEDICATIONS', 'CLINICAL', 'LAB_RESULTS'],
     transport: 'pull',
-    fields: ['url', 'namSystem'],
+    fields: ['url', 'namSystem', 'auth', 'tls'],
     parse: httpBase,
   },
   dicomweb: {
     summary: 'DICOMweb QIDO-RS study search (DICOM PS3.18 §10.6)',
     domains: ['IMAGING'],
     transport: 'pull',
-    fields: ['url'],
+    fields: ['url', 'auth', 'tls'],
     parse: httpBase,
   },
   'hl7v2-mllp': {
