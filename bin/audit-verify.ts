@@ -30,10 +30,11 @@ const PROGRESS_EVERY = 10_000;
 
 /**
  * Belt and braces: a database message, a chain or file name should not hold a NAM, but if one ever
- * did, none leaves. Four letters not preceded by a fifth: "chain 12345678-…" (a chain id starting
- * with eight digits) is no NAM.
+ * did, none leaves. A chain id is a UUID, and one that starts with eight digits after a word
+ * ("chain 12345678-…", "file 12345678-…") is no NAM: four letters not preceded by a fifth, eight
+ * digits not followed by more or by a UUID's next group.
  */
-const withoutNams = (text: string) => text.replace(/(?<![A-Z])[A-Z]{4}\s?\d{4}\s?\d{4}(?!\d)/gi, '[NAM]');
+const withoutNams = (text: string) => text.replace(/(?<![A-Z])[A-Z]{4}\s?\d{4}\s?\d{4}(?!\d|-[0-9a-f]{4}-)/gi, '[NAM]');
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 

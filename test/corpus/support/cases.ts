@@ -58,4 +58,4 @@ export function padded(data: Buffer, pad?: { unit: string; toBytes: number }): B
 }
 
 /** Every NAM-shaped word (4 letters, 8 digits, spaces allowed as on the card) in a text. */
-export const NAM_SHAPED = /(?<![A-Za-z])[A-Za-z]{4}\s?\d{4}\s?\d{4}(?!\d)/g;
+export const NAM_SHAPED = /(?<![A-Za-z])[A-Za-z]{4}\s?\d{4}\s?\d{4}(?!\d|-[0-9a-f]{4}-)/g;
