@@ -1,4 +1,4 @@
-import { SourceError } from '../port';
+import { untilAborted } from '../until-aborted';
 import type { IssuedToken } from './token-endpoint';
 
 export interface TokenCacheOptions {
@@ -29,7 +29,11 @@ export class TokenCache {
   /** A valid token; `signal` ends this caller's wait, not the fetch the others share. */
   get(signal: AbortSignal): Promise<string> {
     if (this.current && this.options.now() < this.current.refreshAt) return Promise.resolve(this.current.token);
-    this.pending ??= this.fetch();
+    if (!this.pending) {
+      this.pending = this.fetch();
+      // A caller whose time is up stops waiting; the fetch's failure is then no one's: never unhandled.
+      this.pending.catch(() => undefined);
+    }
     return untilAborted(this.pending, signal);
   }
 
@@ -54,22 +58,4 @@ export class TokenCache {
       this.pending = undefined;
     }
   }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new SourceError('timeout', 'no answer in time'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new SourceError('timeout', 'no answer in time'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

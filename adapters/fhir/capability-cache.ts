@@ -5,6 +5,7 @@ import { SourceError } from '../port';
 import { BASELINE_CAPABILITIES, capabilitiesOf, readCapabilityStatement, type ServerCapabilities } from './capabilities';
 import { parseFhirJson } from './json';
 import { FHIR_JSON } from './paging';
+import { untilAborted } from '../until-aborted';
 
 export interface CapabilityCacheOptions {
   /** How long a statement read is trusted before it is read again. */
@@ -90,21 +91,3 @@ export class CapabilityCache {
 
 /** Whether to search a type by POST (NAMs out of URLs) or GET (the server says it takes no POST). */
 export const searchesByPost = (capabilities: ServerCapabilities, type: string) => capabilitiesOf(capabilities, type).post;
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new SourceError('timeout', 'no answer in time'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new SourceError('timeout', 'no answer in time'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
