@@ -72,7 +72,8 @@ export class SourceCatalog {
     try {
       next = readSourcesFile(file, { timeZone: this.options.timeZone });
     } catch (error) {
-      this.state = { ...this.state, error: { at: this.now(), message: (error as Error).message } };
+      // Named by its file name only: the coverage query shows this to providers, not the servers' layout.
+      this.state = { ...this.state, error: { at: this.now(), message: (error as Error).message.split(file).join(basename(file)) } };
       logger?.error({ why, error: (error as Error).message }, 'sources file refused: the running sources stay in place');
       return false;
     }

@@ -90,3 +90,11 @@ test('an unchanged file read again tells no one', () => {
   expect(catalog.reload('test')).toBe(true);
   expect(told).toBe(0);
 });
+
+test('a sources file that cannot be read is named by its file name only, never the folder it sits in', () => {
+  const catalog = catalogOf();
+  writeFileSync(file, '{ "sources": [ not json');
+  expect(catalog.reload('test')).toBe(false);
+  expect(catalog.status.error?.message).toMatch(/^cannot read sources file sources\.json: /);
+  expect(catalog.status.error?.message).not.toContain(dir);
+});
