@@ -9,6 +9,7 @@ import { dispenseParams, DISPENSE_UPSERT, latestOfEachDispense, type DispenseEnt
 import { failureOf } from './handler';
 import { GroupCommit } from './group-commit';
 import { invalidateAfterCommit } from './invalidate';
+import { recordWhereFiled, stalePeople, type FiledPatient } from './filed-patients';
 import { firstOfEachKey, keyOf, outcomesOf, type SaveOutcome } from './lab-batch';
 import type { CrossReferenceLinks } from './lab-store';
 import type { DispenseMessage } from './rds';
@@ -151,9 +152,7 @@ export class DispenseStore implements DispenseMessageStore {
     const stored = entries.filter((_, i) => outcomes[i] === 'stored');
     const dispenses = latestOfEachDispense(stored);
     if (dispenses.length > 0) await tx.query(DISPENSE_UPSERT, dispenseParams(dispenses));
-    const links = linksOf(stored);
-    if (this.options.xref && links.length > 0) await this.options.xref.linkMany(links, 'hl7', tx);
-    if (this.options.locator) for (const [sourceId, nams] of namsBySource(stored)) await this.options.locator.holds(sourceId, nams, 'hl7', tx);
+    await recordWhereFiled(tx, dispensePatients(stored), this.options);
     return outcomes;
   }
 
@@ -168,19 +167,10 @@ export class DispenseStore implements DispenseMessageStore {
   }
 
   /** The NAMs the entries are filed under, and for MR-only ones the NAM the cross-reference now gives their MRs. */
-  private async changedPeople(entries: DispenseEntry[]): Promise<Map<string, string[]>> {
-    const found = new Map<string, Set<string>>();
-    const add = (sourceId: string, nam: string) => found.set(sourceId, (found.get(sourceId) ?? new Set()).add(nam));
-    for (const [sourceId, nams] of namsBySource(entries)) for (const nam of nams) add(sourceId, nam);
-    try {
-      for (const { sourceId, message } of entries) {
-        if (message.patient.nam || !this.options.xref) continue;
-        for (const nam of await Promise.all(message.patient.localIds.map((id) => this.options.xref!.namFor(sourceId, id)))) if (nam) add(sourceId, nam);
-      }
-    } catch (error) {
-      this.options.logger?.warn({ failure: failureOf(error) }, 'cross-reference lookup failed; MR-only dispenses invalidated by NAM only');
-    }
-    return new Map([...found].map(([sourceId, nams]) => [sourceId, [...nams].sort()]));
+  private changedPeople(entries: DispenseEntry[]): Promise<Map<string, string[]>> {
+    return stalePeople(dispensePatients(entries), this.options.xref, (error) =>
+      this.options.logger?.warn({ failure: failureOf(error) }, 'cross-reference lookup failed; MR-only dispenses invalidated by NAM only'),
+    );
   }
 
   /**
@@ -225,23 +215,8 @@ function recordOf(row: DispenseRow, pharmacy: MedicationDispenseRecord['pharmacy
   return record;
 }
 
-/** PID-3's NAM <-> MR links of the entries, one per (source, MR), the later one winning; sorted for one lock order. */
-function linksOf(entries: readonly DispenseEntry[]): { sourceId: string; localId: string; nam: string }[] {
-  const links = new Map<string, { sourceId: string; localId: string; nam: string }>();
-  for (const { sourceId, message } of entries) {
-    const { nam, localIds } = message.patient;
-    if (nam) for (const localId of localIds) links.set(JSON.stringify([sourceId, localId]), { sourceId, localId, nam });
-  }
-  return [...links].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, link]) => link);
-}
-
-function namsBySource(entries: readonly DispenseEntry[]): Map<string, string[]> {
-  const bySource = new Map<string, Set<string>>();
-  for (const { sourceId, message } of entries) {
-    if (message.patient.nam) bySource.set(sourceId, (bySource.get(sourceId) ?? new Set()).add(message.patient.nam));
-  }
-  return new Map([...bySource].map(([sourceId, nams]) => [sourceId, [...nams].sort()]));
-}
+/** The person each entry files its dispenses under: its PID (./filed-patients.ts). */
+const dispensePatients = (entries: readonly DispenseEntry[]): FiledPatient[] => entries.map(({ sourceId, message }) => ({ sourceId, ...message.patient }));
 
 /** Rows as column arrays, for `unnest`. */
 function columns(rows: readonly unknown[][]): unknown[][] {

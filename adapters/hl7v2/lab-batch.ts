@@ -1,3 +1,4 @@
+import type { FiledPatient } from './filed-patients';
 import type { OruMessage } from './oru';
 
 /**
@@ -61,40 +62,7 @@ export function outcomesOf(entries: readonly KeyedEntry[], inserted: ReadonlySet
   });
 }
 
-/**
- * The NAM <-> MR links PID-3 asserts (a JHN and MRs in one repetition list), one per (source, MR):
- * the cross-reference upserts them in one statement, which cannot touch a row twice. When two
- * messages of the batch link one MR to different people, the later one wins, as one by one.
- * Sorted, for the same lock order in every process.
- */
-export function linksOf(entries: readonly LabEntry[]): { sourceId: string; localId: string; nam: string }[] {
-  const links = new Map<string, { sourceId: string; localId: string; nam: string }>();
-  for (const { sourceId, message } of entries) {
-    for (const { patient } of message.patients) {
-      if (!patient.nam) continue;
-      for (const localId of patient.localIds) links.set(JSON.stringify([sourceId, localId]), { sourceId, localId, nam: patient.nam });
-    }
-  }
-  return [...links].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, link]) => link);
-}
-
-/** The NAMs the entries' results are filed under, per source, each once and sorted. */
-export function namsBySource(entries: readonly LabEntry[]): Map<string, string[]> {
-  const bySource = new Map<string, Set<string>>();
-  for (const { sourceId, message } of entries) {
-    for (const { patient } of message.patients) {
-      if (!patient.nam) continue;
-      const nams = bySource.get(sourceId) ?? new Set<string>();
-      nams.add(patient.nam);
-      bySource.set(sourceId, nams);
-    }
-  }
-  return new Map([...bySource].map(([sourceId, nams]) => [sourceId, [...nams].sort()]));
-}
-
-/** The MR-only PATIENT_RESULT groups of the entries (no NAM from the message nor from the cross-reference). */
-export function mrOnlyGroups(entries: readonly LabEntry[]): { sourceId: string; localIds: string[] }[] {
-  return entries.flatMap(({ sourceId, message }) =>
-    message.patients.filter(({ patient }) => !patient.nam && patient.localIds.length > 0).map(({ patient }) => ({ sourceId, localIds: patient.localIds })),
-  );
+/** The people the entries file results under: one per PATIENT_RESULT group (./filed-patients.ts). */
+export function labPatients(entries: readonly LabEntry[]): FiledPatient[] {
+  return entries.flatMap(({ sourceId, message }) => message.patients.map(({ patient }) => ({ sourceId, ...patient })));
 }

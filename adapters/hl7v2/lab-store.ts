@@ -8,7 +8,8 @@ import type { SourceConfig } from '../../lib/sources';
 import type { LabResultRecord } from '../../schema/records';
 import { GroupCommit } from './group-commit';
 import { invalidateAfterCommit } from './invalidate';
-import { firstOfEachKey, keyOf, linksOf, mrOnlyGroups, namsBySource, outcomesOf, type LabEntry, type SaveOutcome } from './lab-batch';
+import { recordWhereFiled, stalePeople } from './filed-patients';
+import { firstOfEachKey, keyOf, labPatients, outcomesOf, type LabEntry, type SaveOutcome } from './lab-batch';
 import { LAB_BATCH_STATEMENT, labBatchParams } from './lab-batch-statement';
 import type { OruMessage } from './oru';
 
@@ -164,27 +165,11 @@ export class LabStore implements LabMessageStore {
     return outcomes;
   }
 
-  /**
-   * Whose cached answers these messages make stale, per source: the NAMs their results are filed
-   * under, and for MR-only results every NAM the cross-reference now gives their MRs (the read side
-   * shows them to that person through the local id). The receiver already gave MR-only messages
-   * the NAM it knew; this catches the link committed meanwhile (or in this very batch).
-   */
-  private async changedPeople(entries: LabEntry[]): Promise<Map<string, string[]>> {
-    const bySource = namsBySource(entries);
-    const groups = this.options.xref ? mrOnlyGroups(entries) : [];
-    if (groups.length === 0) return bySource;
-    const found = new Map([...bySource].map(([sourceId, nams]) => [sourceId, new Set(nams)]));
-    try {
-      for (const { sourceId, localIds } of groups) {
-        for (const nam of await Promise.all(localIds.map((id) => this.options.xref!.namFor(sourceId, id)))) {
-          if (nam) found.set(sourceId, (found.get(sourceId) ?? new Set()).add(nam));
-        }
-      }
-    } catch (error) {
-      this.options.logger?.warn({ failure: failureOf(error) }, 'cross-reference lookup failed; MR-only results invalidated by NAM only');
-    }
-    return new Map([...found].map(([sourceId, nams]) => [sourceId, [...nams].sort()]));
+  /** Whose cached answers these messages make stale, per source (./filed-patients.ts stalePeople). */
+  private changedPeople(entries: LabEntry[]): Promise<Map<string, string[]>> {
+    return stalePeople(labPatients(entries), this.options.xref, (error) =>
+      this.options.logger?.warn({ failure: failureOf(error) }, 'cross-reference lookup failed; MR-only results invalidated by NAM only'),
+    );
   }
 
   /**
@@ -199,9 +184,7 @@ export class LabStore implements LabMessageStore {
     const earlier = await this.hashesOf(tx, firsts.filter(({ key }) => !inserted.has(key)).map(({ entry }) => entry));
     const outcomes = outcomesOf(entries, inserted, earlier);
     const stored = entries.filter((_, i) => outcomes[i] === 'stored');
-    const links = linksOf(stored);
-    if (this.options.xref && links.length > 0) await this.options.xref.linkMany(links, 'hl7', tx);
-    if (this.options.locator) for (const [sourceId, nams] of namsBySource(stored)) await this.options.locator.holds(sourceId, nams, 'hl7', tx);
+    await recordWhereFiled(tx, labPatients(stored), this.options);
     return outcomes;
   }
 
