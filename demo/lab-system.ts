@@ -1,9 +1,6 @@
-import { Hl7Message } from '@medplum/core';
-import { Hl7Client } from '@medplum/hl7';
 import { DateTime } from 'luxon';
-import type { Logger } from '../lib/logger';
-import type { SourceConfig } from '../lib/sources';
 import { DEFAULT_TIME_ZONE } from '../lib/time';
+import { sendDemoMessages, type DemoSender, type DemoSenderOptions } from './mllp-sender';
 import { isUnknownToSources, labMrnOf, pick, seeded, type DemoPerson } from './people';
 
 /**
@@ -117,88 +114,9 @@ function resultOf(test: Test, sex: DemoPerson['sex'], random: () => number) {
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
-export interface DemoLabOptions {
-  host: string;
-  port: number;
-  people: readonly DemoPerson[];
-  /** The lab source it feeds: its time zone is the lab's local time. */
-  source?: SourceConfig;
-  logger?: Logger;
-  /** How long to keep trying to connect while the listener is not up yet. */
-  connectWithinMs?: number;
-  /** How long to wait for each ACK before reconnecting and sending the message again. */
-  ackTimeoutMs?: number;
-}
+export type DemoLabOptions = DemoSenderOptions & { people: readonly DemoPerson[] };
 
-export interface DemoLabSystem {
-  sent: number;
-  acked: number;
-  close(): Promise<void>;
-}
-
-/**
- * Connects (retrying for a bounded time), sends every demo message, waits for each ACK, and
- * resolves once all are answered. A message that gets no ACK in time is sent again on a new
- * connection, at most three times: the listener is idempotent, so that is always safe.
- */
-export async function startDemoLabSystem(options: DemoLabOptions): Promise<DemoLabSystem> {
-  const texts = demoLabMessages(options.people, { timeZone: options.source?.timeZone });
-  const client = new Hl7Client({ host: options.host, port: options.port, connectTimeout: 2000 });
-  const result = { sent: 0, acked: 0, close: () => client.close() };
-  try {
-    await connectWithRetry(client, options.connectWithinMs ?? 15_000);
-    for (const text of texts) {
-      result.sent++;
-      const ackCode = await sendWithRetry(client, Hl7Message.parse(text), options.ackTimeoutMs ?? 10_000);
-      if (ackCode === 'AA') result.acked++;
-      else options.logger?.warn({ lab: 'demo', ack: ackCode }, 'demo laboratory: message not accepted');
-    }
-  } catch (error) {
-    await client.close().catch(() => undefined);
-    throw error;
-  }
-  options.logger?.info({ lab: 'demo', sent: result.sent, acked: result.acked }, 'demo laboratory: results sent');
-  return result;
-}
-
-export async function connectWithRetry(client: Hl7Client, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-    try {
-      await client.connect();
-      return;
-    } catch (error) {
-      if (Date.now() + wait > deadline) throw new Error(`demo laboratory: no MLLP listener at ${client.host}:${client.port} (${(error as Error).message})`);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-}
-
-export async function sendWithRetry(client: Hl7Client, message: Hl7Message, timeoutMs: number): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const ack = await withTimeout(client.sendAndWait(message), timeoutMs);
-      return ack.getSegment('MSA')?.getField(1)?.toString() ?? '';
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      await client.close().catch(() => undefined);
-      await connectWithRetry(client, timeoutMs);
-    }
-  }
-}
-
-/**
- * Not sendAndWait's own `timeoutMs`: @medplum/hl7 4.5.2 leaves that timer running after the ACK
- * arrives, which keeps a finished demo (and a test run) alive until it fires.
- */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ACK within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Sends every demo ORU^R01 over MLLP and waits for each ACK (./mllp-sender.ts). */
+export function startDemoLabSystem(options: DemoLabOptions): Promise<DemoSender> {
+  return sendDemoMessages(demoLabMessages(options.people, { timeZone: options.source?.timeZone }), options, { field: 'lab', name: 'demo laboratory', carrying: 'results' });
 }

@@ -1,10 +1,6 @@
-import { Hl7Message } from '@medplum/core';
-import { Hl7Client } from '@medplum/hl7';
 import { DateTime } from 'luxon';
-import type { Logger } from '../lib/logger';
-import type { SourceConfig } from '../lib/sources';
 import { DEFAULT_TIME_ZONE } from '../lib/time';
-import { connectWithRetry, sendWithRetry } from './lab-system';
+import { sendDemoMessages, type DemoSender, type DemoSenderOptions } from './mllp-sender';
 import { isUnknownToSources, seeded, type DemoPerson } from './people';
 
 /**
@@ -86,40 +82,9 @@ export function dispenseMessage(person: DemoPerson, m: { controlId: string; pres
 /** The drugs the demo pharmacy dispenses (tests send one more). */
 export const DEMO_DRUGS: readonly Drug[] = DRUGS;
 
-export interface DemoPharmacyOptions {
-  host: string;
-  port: number;
-  people: readonly DemoPerson[];
-  /** The pharmacy source it feeds: its time zone is the pharmacy's local time. */
-  source?: SourceConfig;
-  logger?: Logger;
-  connectWithinMs?: number;
-  ackTimeoutMs?: number;
-}
+export type DemoPharmacyOptions = DemoSenderOptions & { people: readonly DemoPerson[] };
 
-export interface DemoPharmacySystem {
-  sent: number;
-  acked: number;
-  close(): Promise<void>;
-}
-
-/** Connects (retrying for a bounded time), sends every demo dispense, waits for each ACK (resending on a new connection when one is late). */
-export async function startDemoPharmacySystem(options: DemoPharmacyOptions): Promise<DemoPharmacySystem> {
-  const texts = demoPharmacyMessages(options.people, { timeZone: options.source?.timeZone });
-  const client = new Hl7Client({ host: options.host, port: options.port, connectTimeout: 2000 });
-  const result = { sent: 0, acked: 0, close: () => client.close() };
-  try {
-    await connectWithRetry(client, options.connectWithinMs ?? 15_000);
-    for (const text of texts) {
-      result.sent++;
-      const ackCode = await sendWithRetry(client, Hl7Message.parse(text), options.ackTimeoutMs ?? 10_000);
-      if (ackCode === 'AA') result.acked++;
-      else options.logger?.warn({ pharmacy: 'demo', ack: ackCode }, 'demo pharmacy: message not accepted');
-    }
-  } catch (error) {
-    await client.close().catch(() => undefined);
-    throw error;
-  }
-  options.logger?.info({ pharmacy: 'demo', sent: result.sent, acked: result.acked }, 'demo pharmacy: dispenses sent');
-  return result;
+/** Sends every demo RDS^O13 over MLLP and waits for each ACK (./mllp-sender.ts). */
+export function startDemoPharmacySystem(options: DemoPharmacyOptions): Promise<DemoSender> {
+  return sendDemoMessages(demoPharmacyMessages(options.people, { timeZone: options.source?.timeZone }), options, { field: 'pharmacy', name: 'demo pharmacy', carrying: 'dispenses' });
 }
