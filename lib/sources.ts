@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { PROTOCOLS, isProtocol, protocolSpec, type EntryReader, type Protocol } from './protocols';
 import { sourceCredentialsOf, type SourceCredentialsConfig } from './source-auth';
 import { SourcesFileError } from './sources-file-error';
+import { isOnOrAfter } from './time';
 
 export { PROTOCOLS, SourcesFileError, type Protocol };
 
@@ -214,9 +215,7 @@ function calendarDateOf(value: unknown, where: string): string {
 
 /** Whether a source is connected on the day `now` is in its time zone (its `connectedSince` has come). */
 export function isConnected(source: Pick<SourceConfig, 'connectedSince' | 'timeZone'>, now: Date): boolean {
-  if (!source.connectedSince) return true;
-  // en-CA writes a date as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone: source.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now) >= source.connectedSince;
+  return isOnOrAfter(now.toISOString(), source.connectedSince, source.timeZone);
 }
 
 export function readSourcesFile(path: string, defaults: { timeZone: string }): SourceConfig[] {
