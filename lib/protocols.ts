@@ -1,3 +1,4 @@
+import { allowedSendersOf, mllpTlsOf } from './mllp-settings';
 import { SourcesFileError } from './sources-file-error';
 import type { Domain, SourceConfig } from './sources';
 
@@ -69,7 +70,11 @@ export const PROTOCOL_SPECS = {
       if (ports.has(port as number) && port !== 0) throw new SourcesFileError(`${where}.port ${port} is used by another source`);
       ports.add(port as number);
       if (raw.rosterIntervalMs !== undefined) throw new SourcesFileError(`${where}.rosterIntervalMs: an MLLP source pushes its data; the locator learns at each message`);
-      return { port: port as number };
+      return {
+        port: port as number,
+        ...(raw.tls !== undefined ? { tls: mllpTlsOf(raw.tls, `${where}.tls`, entry.baseDir) } : {}),
+        ...(raw.allowedSenders !== undefined ? { allowedSenders: allowedSendersOf(raw.allowedSenders, `${where}.allowedSenders`) } : {}),
+      };
     },
   },
 } as const satisfies Record<string, ProtocolSpec>;
