@@ -4,6 +4,7 @@ import type { SourceConfig } from '../lib/sources';
 import { createDicomwebSources } from './dicomweb';
 import { createDicomwebRoster } from './dicomweb/roster';
 import { createFhirSources } from './fhir';
+import type { CapabilityCaches } from './fhir/capability-cache';
 import { createFhirRoster } from './fhir/roster';
 import { createDispenseSource, createLabSource, type DispenseStore, type LabStore } from './hl7v2';
 import { connectSources, disconnectSource } from './http';
@@ -16,6 +17,8 @@ export interface AdapterDeps {
   dispenseStore?: DispenseStore;
   /** Where a pull adapter keeps the patient ids it learns (a FHIR server searched in two steps). */
   xref?: CrossReferenceFeed;
+  /** The service's FHIR CapabilityStatement caches, kept across reloads of the sources file (one per service). */
+  fhirCapabilities?: CapabilityCaches;
   logger?: Logger;
 }
 
@@ -33,7 +36,7 @@ export interface ProtocolAdapter {
  * lib/protocols.ts without an adapter here a compile error, so the two cannot disagree.
  */
 export const PROTOCOL_ADAPTERS = {
-  'fhir-r4': { recordSources: (source, deps) => createFhirSources(source, { xref: deps.xref, logger: deps.logger }), roster: (source, deps) => createFhirRoster(source, { logger: deps.logger }) },
+  'fhir-r4': { recordSources: (source, deps) => createFhirSources(source, { xref: deps.xref, logger: deps.logger, capabilities: deps.fhirCapabilities }), roster: (source, deps) => createFhirRoster(source, { logger: deps.logger }) },
   dicomweb: { recordSources: (source) => createDicomwebSources(source), roster: (source, deps) => createDicomwebRoster(source, { logger: deps.logger }) },
   // HL7 v2 sources push their data: the locator learns of their people at each message, no roster.
   // A laboratory sends ORU^R01 results, a pharmacy RDS^O13 dispenses, each kept in its store.

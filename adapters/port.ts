@@ -27,6 +27,12 @@ export interface RecordSource<K extends RecordKind = RecordKind> {
   readonly kind: K;
   /** Records per NAM for the patients asked (a NAM with none may be absent). Throws SourceError. */
   fetch(query: RecordQuery): Promise<Map<string, RecordsByKind[K][]>>;
+  /**
+   * Optional: learns what the adapter must know of the source before it can search (a FHIR
+   * server's CapabilityStatement), when the source connects, so that no view waits for it. Never
+   * throws: what could not be learnt now is learnt by the first view, as without it.
+   */
+  prepare?(signal: AbortSignal): Promise<void>;
 }
 
 /**

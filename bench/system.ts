@@ -93,6 +93,8 @@ export function serviceEnv(base: ServiceBase, extra: NodeJS.ProcessEnv = {}): No
     HOST: '127.0.0.1',
     // A gateway worker's heap cap, when the bench's caller sets one (diagnosis: GC against the cap).
     ...(process.env.GATEWAY_HEAP_MB ? { GATEWAY_HEAP_MB: process.env.GATEWAY_HEAP_MB } : {}),
+    // BENCH_OTLP=<url>: every service sends its spans there (diagnosis: where a view's time goes).
+    ...(process.env.BENCH_OTLP ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: process.env.BENCH_OTLP } : {}),
     DATABASE_URL: base.databaseUrl,
     DB_SCHEMA: base.dbSchema,
     ...(base.redisUrl ? { REDIS_URL: base.redisUrl } : {}),

@@ -5,6 +5,7 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import { createRecordSources, forgetRemovedSources, type AdapterDeps } from '../adapters';
+import { CapabilityCaches } from '../adapters/fhir';
 import { DispenseStore, LabStore } from '../adapters/hl7v2';
 import type { AnswerCache } from '../cache/answer-cache';
 import type { Config, SubgraphName } from '../lib/config';
@@ -19,6 +20,7 @@ import { RecordLocator } from '../locator/record-locator';
 import { subgraphSdl } from '../schema/compose';
 import type { RecordKind } from '../schema/records';
 import { domainSubgraph, type DomainContext } from '../subgraphs/domain-subgraph';
+import { prepareSources } from '../subgraphs/prepare-sources';
 import { serveSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/serve';
 import { SourceGuards } from '../subgraphs/source-guard';
 import { databaseCheck, redisCheck } from '../ops/checks';
@@ -49,8 +51,11 @@ export interface DomainSubgraphServiceDeps {
   catalog?: SourceCatalog;
 }
 
+/** Sources whose servers are read at once when the service starts or the sources file is reloaded. */
+const PREPARE_CONCURRENCY = 16;
+
 /** The record sources of the connected sources, for the kinds one subgraph serves. */
-function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], stores: Pick<AdapterDeps, 'labStore' | 'dispenseStore' | 'xref'>, logger: Logger): Map<RecordKind, RecordSource[]> {
+function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], stores: Pick<AdapterDeps, 'labStore' | 'dispenseStore' | 'xref' | 'fhirCapabilities'>, logger: Logger): Map<RecordKind, RecordSource[]> {
   const byKind = new Map<RecordKind, RecordSource[]>();
   for (const source of createRecordSources(connected, { ...stores, logger })) {
     if (!kinds.includes(source.kind)) continue;
@@ -72,20 +77,27 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   const dispenseStore = new DispenseStore(db);
   if (kinds.includes('medications')) await dispenseStore.migrate();
   // The FHIR adapters keep the patient ids a two-step search finds (the patient index owns the table and its migration).
-  const stores = { labStore, dispenseStore, xref: new XrefStore(db) };
+  // The servers' CapabilityStatements, kept across reloads of the sources file (adapters/fhir/capability-cache.ts).
+  const stores = { labStore, dispenseStore, xref: new XrefStore(db), fhirCapabilities: new CapabilityCaches({ logger }) };
   const locator = new RecordLocator(db);
   await locator.migrate();
   // The sources of this subgraph's kinds, rebuilt when the sources file is reloaded (lib/source-catalog.ts).
   const catalog = deps.catalog ?? fixedCatalog(config.sources);
   let byKind = recordSourcesByKind(catalog.connected, kinds, stores, logger);
   let following = catalog.connected;
+  const sources = () => [...byKind.values()].flat();
+  // What the sources' servers say of themselves is read before views ask, not by the first view (subgraphs/prepare-sources.ts).
+  const stopping = new AbortController();
+  const prepare = () => void prepareSources(sources(), { concurrency: PREPARE_CONCURRENCY, logger, signal: stopping.signal });
+  prepare();
   const stopWatching = catalog.onChange((connected) => {
     // A source whose new credentials cannot be read throws here: the running sources stay.
     byKind = recordSourcesByKind(connected, kinds, stores, logger);
     forgetRemovedSources(following, connected);
+    stores.fhirCapabilities.retain(connected);
     following = connected;
+    prepare();
   });
-  const sources = () => [...byKind.values()].flat();
   const coverage = new CoverageView({ locator, defaultIntervalMs: config.locator.rosterIntervalMs, logger });
   await coverage.start();
   const metrics = deps.metrics;
@@ -106,6 +118,7 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
     definition,
     stop: () => {
       stopWatching();
+      stopping.abort();
       coverage.stop();
     },
   };

@@ -40,21 +40,41 @@ export class CapabilityCache {
     this.options = { ...CAPABILITY_CACHE_DEFAULTS, ...overrides };
   }
 
-  /** The statement as last read, reading it first when there is none or it is due. */
+  /**
+   * The statement as last read. Only a search with none to go on waits for a read: a statement that
+   * is due is used once more while it is read again in the background, so no view pays a round
+   * trip to `metadata` that a statement already read could spare it.
+   */
   async get(signal: AbortSignal): Promise<ServerCapabilities> {
     const { current, options } = this;
-    if (current && options.now() - current.readAt < options.refreshMs) return current.capabilities;
-    // One read at a time for everyone who asks meanwhile; each waits no longer than its own budget.
-    if (!this.reading) {
-      this.reading = this.read().finally(() => (this.reading = undefined));
-      // Whoever asked may have given up (its time up) before the read ends: a failed read is
-      // theirs to see if they still wait, never an unhandled rejection of the process.
-      this.reading.catch(() => undefined);
+    if (current) {
+      if (options.now() - current.readAt >= options.refreshMs) void this.readOnce();
+      return current.capabilities;
     }
-    return untilAborted(this.reading, signal);
+    return untilAborted(this.readOnce(), signal);
   }
 
-  /** The next search reads the statement again (a search was rejected: the server may have changed). */
+  /**
+   * Reads the statement ahead of any search (a source just connected); a failure is left to the
+   * first search to meet. The read is bounded by its own timeout; `signal` (the service stopping)
+   * only stops a read from starting.
+   */
+  async prepare(signal: AbortSignal): Promise<void> {
+    if (!this.current && !signal.aborted) await this.readOnce().catch(() => undefined);
+  }
+
+  /** The read under way, or a new one: one at a time for everyone who asks meanwhile. */
+  private readOnce(): Promise<ServerCapabilities> {
+    if (!this.reading) {
+      this.reading = this.read().finally(() => (this.reading = undefined));
+      // Whoever asked may have given up (its time up) before the read ends, and a background read
+      // has nobody waiting: a failed read is never an unhandled rejection of the process.
+      this.reading.catch(() => undefined);
+    }
+    return this.reading;
+  }
+
+  /** The next search waits for the statement to be read again (a search was rejected: the server may have changed). */
   refresh(): void {
     this.current = undefined;
   }
@@ -91,3 +111,31 @@ export class CapabilityCache {
 
 /** Whether to search a type by POST (NAMs out of URLs) or GET (the server says it takes no POST). */
 export const searchesByPost = (capabilities: ServerCapabilities, type: string) => capabilitiesOf(capabilities, type).post;
+
+/**
+ * The CapabilityStatement caches of one service's FHIR sources, kept across reloads of the sources
+ * file (lib/source-catalog.ts): a source whose base URL and timeout did not change keeps the
+ * statement already read, so a reload does not send every view of every server back to `metadata`.
+ * One per service, passed down (adapters/index.ts AdapterDeps), never module state.
+ */
+export class CapabilityCaches {
+  private readonly bySource = new Map<string, { key: string; cache: CapabilityCache }>();
+
+  constructor(private readonly overrides: Partial<CapabilityCacheOptions> = {}) {}
+
+  /** The cache of this source as it is now configured. */
+  for(source: SourceConfig & { url: string }): CapabilityCache {
+    const key = `${source.url} ${source.timeoutMs ?? ''}`;
+    const known = this.bySource.get(source.id);
+    if (known?.key === key) return known.cache;
+    const cache = new CapabilityCache(source, { ...(source.timeoutMs ? { timeoutMs: source.timeoutMs } : {}), ...this.overrides });
+    this.bySource.set(source.id, { key, cache });
+    return cache;
+  }
+
+  /** Forgets the sources no longer connected. */
+  retain(connected: readonly SourceConfig[]): void {
+    const kept = new Set(connected.map((source) => source.id));
+    for (const id of this.bySource.keys()) if (!kept.has(id)) this.bySource.delete(id);
+  }
+}

@@ -6,7 +6,7 @@ import { isOnOrAfter } from '../../lib/time';
 import type { RecordKind, RecordsByKind } from '../../schema/records';
 import type { CrossReferenceFeed, RecordQuery, RecordSource } from '../port';
 import { toAllergyRecord } from './allergy-intolerance';
-import { CapabilityCache, type CapabilityCacheOptions } from './capability-cache';
+import { CapabilityCaches, type CapabilityCache } from './capability-cache';
 import { toConditionRecord } from './condition';
 import { fitToContract } from './contract-fit';
 import { toLabResultRecords } from './diagnostic-report';
@@ -105,8 +105,8 @@ export interface FhirSourceDeps {
   xref?: CrossReferenceFeed;
   /** Mapping problems, strategy changes and GET-only servers are logged here (never who). */
   logger?: Logger;
-  /** Overrides of the CapabilityStatement cache (tests: a clock, a refresh interval). */
-  capabilities?: Partial<CapabilityCacheOptions>;
+  /** The service's CapabilityStatement caches, kept across reloads; unset, this server's statement is cached by its sources alone. */
+  capabilities?: CapabilityCaches;
 }
 
 /** The kinds of record a FHIR source of this domain serves; none for a domain FHIR does not serve. */
@@ -123,6 +123,11 @@ class FhirRecordSource implements RecordSource {
 
   get kind(): RecordKind {
     return this.spec.kind;
+  }
+
+  /** The server's CapabilityStatement, read before the first view needs it (every kind of this server shares the one read). */
+  prepare(signal: AbortSignal): Promise<void> {
+    return this.capabilities.prepare(signal);
   }
 
   async fetch(query: RecordQuery): Promise<Map<string, RecordsByKind[RecordKind][]>> {
@@ -178,6 +183,7 @@ export function createFhirSources(source: SourceConfig, deps: FhirSourceDeps = {
   if (source.protocol !== 'fhir-r4' || !kinds.length) throw new Error(`source ${source.id}: the FHIR adapters serve MEDICATIONS, LAB_RESULTS and CLINICAL over fhir-r4`);
   if (!source.url) throw new Error(`source ${source.id}: a FHIR source needs a url`);
   const withUrl = { ...source, url: source.url.replace(/\/+$/, '') };
-  const capabilities = new CapabilityCache(withUrl, { ...(source.timeoutMs ? { timeoutMs: source.timeoutMs } : {}), ...deps.capabilities, logger: deps.logger });
+  const capabilities = (deps.capabilities ?? new CapabilityCaches({ logger: deps.logger })).for(withUrl);
   return kinds.map((spec) => new FhirRecordSource(withUrl, spec, capabilities, deps));
 }
+export { CapabilityCaches } from './capability-cache';

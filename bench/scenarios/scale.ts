@@ -18,8 +18,6 @@ export interface Province {
 export const SCALE_LATENCY_MS = 20;
 /** Views counted one by one per round for the requests-per-view figure. */
 const COUNTED_VIEWS = 100;
-const WARM_UP_VIEWS = 4;
-const WARM_UP = `query WarmUp($nam: NAM!) { patient(nam: $nam, allSources: true) { medications { id } encounters { id } conditions { id } allergies { id } immunizations { id } imagingStudies { studyInstanceUid } } }`;
 
 export interface ScaleResult {
   figures: Figures;
@@ -35,13 +33,6 @@ export interface ScaleResult {
  */
 export async function benchScale(provinces: readonly Province[], shape: LoadShape, progress: (line: string) => void): Promise<ScaleResult> {
   for (const { world } of provinces) await world.setLatency({ ms: SCALE_LATENCY_MS, jitterMs: 0 });
-  // Each process reads a FHIR source's CapabilityStatement once (adapters/fhir/capability-cache.ts):
-  // a one-time cost per source and process, not a view's. Views asking every source, in parallel
-  // (so every gateway worker gets some), read them all before any round is counted.
-  for (const province of provinces) {
-    const warm = province.fresh.take(WARM_UP_VIEWS);
-    await Promise.all(warm.map((p) => queryOurs(province.ours.gatewayUrl, province.ours.jwtSecret, WARM_UP, { nam: p.nam })));
-  }
   const rounds = await interleaved(provinces, shape.rounds, async (province, round) => {
     progress(`scale, round ${round + 1}/${shape.rounds}: ${province.sources} sources`);
     const pool = province.fresh;

@@ -1,7 +1,7 @@
 import type { MedicationDispense, Patient } from '@medplum/fhirtypes';
 import { fillsInBothRegions, isFollowedAtClinic } from '../../demo/fhir-server';
 import { isUnknownToSources } from '../../demo/people';
-import { DEFAULT_NAM_SYSTEM } from '../../lib/sources';
+import { DEFAULT_NAM_SYSTEM, isConnected } from '../../lib/sources';
 import { countingProxy, type FakeServer } from '../support/fake-sources';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -11,11 +11,14 @@ import { startTestStack, type TestStack } from '../support/stack';
  */
 let stack: TestStack;
 let proxy: FakeServer;
+/** The connected FHIR servers behind the proxy, by the tenant path their requests carry. */
+let fhirTenants: string[] = [];
 beforeAll(async () => {
   stack = await startTestStack({
     env: { ROSTER_INTERVAL_MS: '1000', SOURCE_CACHE: 'off' },
     sources: async (sources, systems) => {
       proxy = await countingProxy(systems.fhirUrl);
+      fhirTenants = [...new Set(sources.filter((s) => s.protocol === 'fhir-r4' && isConnected(s, new Date())).map((s) => new URL(s.url!).pathname.split('/')[1]))];
       return [
         ...sources.map((s) => (s.protocol === 'fhir-r4' ? { ...s, url: s.url!.replace(systems.fhirUrl, proxy.url) } : s)),
         // The same clinic again, but the locator never reads its roster: every view must ask it.
@@ -45,6 +48,24 @@ async function requestsDuring(work: () => Promise<unknown>): Promise<Record<stri
   }
   return counts;
 }
+
+/** The tenants whose CapabilityStatement has been read so far. */
+const statementsRead = () => new Set(proxy.requests.flatMap((line) => /^GET \/([^/]+)\/fhir\/metadata/.exec(line)?.[1] ?? []));
+
+describe("the sources' servers are known before anyone is viewed", () => {
+  test("each FHIR server's CapabilityStatement is read when the service starts, so a first view asks for records at once", async () => {
+    for (let waited = 0; fhirTenants.some((t) => !statementsRead().has(t)); waited += 100) {
+      if (waited > 20_000) throw new Error(`statements read for ${[...statementsRead()].join(', ')} of ${fhirTenants.join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const before = proxy.requests.length;
+    const { body } = await stack.query(VIEW, { nam: montrealerNotAtClinic().nam });
+    expect(body.errors).toBeUndefined();
+    const during = proxy.requests.slice(before);
+    expect(during.some((line) => line.includes('/_search'))).toBe(true);
+    expect(during.filter((line) => line.includes('/metadata'))).toEqual([]);
+  });
+});
 
 const montrealerNotAtClinic = () => stack.people.find((p) => p.region === 'Montréal' && !isFollowedAtClinic(p) && !isUnknownToSources(p))!;
 

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { Writable } from 'node:stream';
-import { createFhirSources } from '../../../adapters/fhir';
+import { CapabilityCaches, createFhirSources } from '../../../adapters/fhir';
 import type { CrossReferenceFeed, CrossReferenceVia } from '../../../adapters/port';
 import { createLogger } from '../../../lib/logger';
 import { DEFAULT_NAM_SYSTEM } from '../../../lib/sources';
@@ -199,19 +199,70 @@ describe('a server that states no capabilities it can be held to', () => {
     await expect(sourceOf(plateau, 'medications').fetch(query(byNam(TREMBLAY)))).rejects.toMatchObject({ failure: 'network' });
   });
 
-  test('is read again once the refresh interval has passed', async () => {
+  test('is read again once the refresh interval has passed, in the background: no search waits for the new reading', async () => {
     let now = 0;
-    const metadata = nock(PLATEAU_ORIGIN).get('/fhir/metadata').times(2).reply(200, fixture(HAPI), FHIR_HEADERS);
+    const metadata = states(HAPI);
+    let answerSecondReading: () => void = () => undefined;
+    const secondReading = nock(PLATEAU_ORIGIN)
+      .get('/fhir/metadata')
+      .reply(200, (_uri, _body, callback) => (answerSecondReading = () => callback(null, fixture(HAPI) as nock.Body)), FHIR_HEADERS as never);
     nock(PLATEAU_ORIGIN).post('/fhir/MedicationDispense/_search').times(3).reply(200, searchset([]), FHIR_HEADERS);
-    const [source] = createFhirSources(plateau, { capabilities: { refreshMs: 60_000, now: () => now } });
+    const [source] = createFhirSources(plateau, { capabilities: new CapabilityCaches({ refreshMs: 60_000, now: () => now }) });
 
     await source.fetch(query(byNam(TREMBLAY)));
     now = 30_000;
     await source.fetch(query(byNam(TREMBLAY)));
+    expect(secondReading.isDone()).toBe(false);
     now = 61_000;
+    // The new reading is not answered until after this search has finished.
     await source.fetch(query(byNam(TREMBLAY)));
-
     expect(metadata.isDone()).toBe(true);
+    expect(secondReading.isDone()).toBe(true);
+    answerSecondReading();
+  });
+});
+
+describe('a server read before any view asks', () => {
+  test('once prepared, a first search goes straight to the records, without reading the statement', async () => {
+    const [source] = createFhirSources(plateau);
+    states(HAPI);
+    await source.prepare!(new AbortController().signal);
+    expect(nock.isDone()).toBe(true);
+
+    const search = nock(PLATEAU_ORIGIN).post('/fhir/MedicationDispense/_search').reply(200, searchset([dispense('d1', 'p1')], undefined, [namPatient('p1', TREMBLAY)]), FHIR_HEADERS);
+    const records = await source.fetch(query(byNam(TREMBLAY)));
+
+    expect(search.isDone()).toBe(true);
+    expect(records.get(TREMBLAY)).toHaveLength(1);
+  });
+
+  test('that cannot be reached while being prepared is not a failure: the first view reads its statement', async () => {
+    const [source] = createFhirSources(plateau);
+    // No server answers at all (the network is closed to this test).
+    await expect(source.prepare!(new AbortController().signal)).resolves.toBeUndefined();
+
+    states(HAPI);
+    nock(PLATEAU_ORIGIN).post('/fhir/MedicationDispense/_search').reply(200, searchset([]), FHIR_HEADERS);
+    await source.fetch(query(byNam(TREMBLAY)));
+    expect(nock.isDone()).toBe(true);
+  });
+
+  test('keeps what it read across a reload of the sources file, unless its address changed', async () => {
+    const caches = new CapabilityCaches();
+    states(HAPI);
+    await createFhirSources(plateau, { capabilities: caches })[0].prepare!(new AbortController().signal);
+
+    // Reloaded unchanged: the new sources use the statement already read (no metadata request is set up).
+    nock(PLATEAU_ORIGIN).post('/fhir/MedicationDispense/_search').reply(200, searchset([]), FHIR_HEADERS);
+    await createFhirSources(plateau, { capabilities: caches })[0].fetch(query(byNam(TREMBLAY)));
+    expect(nock.isDone()).toBe(true);
+
+    // Moved to a new base URL: its statement is read again there.
+    const moved = { ...plateau, url: `${PLATEAU_ORIGIN}/r4` };
+    const metadataThere = nock(PLATEAU_ORIGIN).get('/r4/metadata').reply(200, fixture(HAPI), FHIR_HEADERS);
+    nock(PLATEAU_ORIGIN).post('/r4/MedicationDispense/_search').reply(200, searchset([]), FHIR_HEADERS);
+    await createFhirSources(moved, { capabilities: caches })[0].fetch(query(byNam(TREMBLAY)));
+    expect(metadataThere.isDone()).toBe(true);
   });
 });
 
