@@ -38,7 +38,7 @@ const FULL: Size = {
     { pharmacies: 60, clinics: 30, pacs: 10 },
     { pharmacies: 500, clinics: 250, pacs: 50 },
   ],
-  shape: { rounds: 3, peoplePerRound: 4000, warmSet: 1000, load: { concurrency: 10, durationMs: 8000, warmupMs: 2000 } },
+  shape: { rounds: 3, peoplePerRound: 4000, warmSet: 1000, load: { concurrency: 10, durationMs: 8000, warmupMs: 2000 }, systemWarmUpMs: 20_000 },
   lab: { rounds: 3, messages: 20_000, connections: 16 },
 };
 
@@ -50,7 +50,7 @@ const QUICK: Size = {
     { pharmacies: 12, clinics: 6, pacs: 2 },
     { pharmacies: 40, clinics: 20, pacs: 4 },
   ],
-  shape: { rounds: 1, peoplePerRound: 400, warmSet: 100, load: { concurrency: 4, durationMs: 1500, warmupMs: 300 } },
+  shape: { rounds: 1, peoplePerRound: 400, warmSet: 100, load: { concurrency: 4, durationMs: 1500, warmupMs: 300 }, systemWarmUpMs: 500 },
   lab: { rounds: 1, messages: 1000, connections: 4 },
 };
 

@@ -10,6 +10,12 @@ export const DEFAULT_TIME_ZONE = 'America/Montreal';
 export function toOffsetDateTime(value: string | undefined, timeZone = DEFAULT_TIME_ZONE): string | undefined {
   if (!value) return undefined;
   if (isCanonicalOffsetDateTime(value)) return value;
+  const local = LOCAL_DATE_TIME.exec(value);
+  if (local) {
+    const [year, month, day, hour = 0, minute = 0, second = 0] = local.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
+    const fast = quickFromParts({ year: year!, month: month!, day: day!, hour, minute, second }, undefined, timeZone);
+    if (fast !== undefined) return fast;
+  }
   const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/.test(value) && value.includes('T');
   const parsed = hasOffset
     ? DateTime.fromISO(value, { setZone: true })
@@ -17,6 +23,9 @@ export function toOffsetDateTime(value: string | undefined, timeZone = DEFAULT_T
   if (!parsed.isValid) return undefined;
   return parsed.toISO({ suppressMilliseconds: true }) ?? undefined;
 }
+
+/** A local date, or date and time to the minute or second, with no offset and no fraction: the source's wall clock. */
+const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
 /** YYYY-MM-DDTHH:MM:SS followed by Z or ±HH:MM, with no fraction: what luxon would write back unchanged. */
 const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(Z|[+-](\d{2}):(\d{2}))$/;
@@ -55,8 +64,17 @@ const offsetText = (minutes: number) => `${minutes < 0 ? '-' : '+'}${two(Math.fl
 /** A zone's offset over one hour of one day, when it holds for the whole hour (null inside a DST change). */
 const hourOffsets = new Map<string, number | null>();
 const HOUR_OFFSETS_KEPT = 20_000;
+/** A zone's offset over a whole day, when it holds all day (null on a day the clocks change). */
+const dayOffsets = new Map<string, number | null>();
 
+/**
+ * Looked up by day first: records are dated over years, and a day's offset (a few thousand days)
+ * is found in the cache where an hour's (24 times as many) mostly is not. Only on the two days a
+ * year the clocks change is the hour looked at.
+ */
 function offsetThroughHour(zone: string, year: number, month: number, day: number, hour: number): number | null {
+  const wholeDay = offsetThroughDay(zone, year, month, day);
+  if (wholeDay !== null) return wholeDay;
   const key = `${zone}|${year}|${month}|${day}|${hour}`;
   let offset = hourOffsets.get(key);
   if (offset === undefined) {
@@ -65,6 +83,20 @@ function offsetThroughHour(zone: string, year: number, month: number, day: numbe
     offset = start.isValid && start.hour === hour && end.hour === hour && start.offset === end.offset ? start.offset : null;
     if (hourOffsets.size >= HOUR_OFFSETS_KEPT) hourOffsets.clear();
     hourOffsets.set(key, offset);
+  }
+  return offset;
+}
+
+function offsetThroughDay(zone: string, year: number, month: number, day: number): number | null {
+  const key = `${zone}|${year}|${month}|${day}`;
+  let offset = dayOffsets.get(key);
+  if (offset === undefined) {
+    const start = DateTime.fromObject({ year, month, day }, { zone });
+    const end = start.endOf('day');
+    // Clocks change at most once in a day: the same offset at its first and last instant held all day.
+    offset = start.isValid && start.day === day && start.hour === 0 && end.day === day && start.offset === end.offset ? start.offset : null;
+    if (dayOffsets.size >= HOUR_OFFSETS_KEPT) dayOffsets.clear();
+    dayOffsets.set(key, offset);
   }
   return offset;
 }

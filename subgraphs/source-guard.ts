@@ -32,7 +32,9 @@ export class SourceGuards {
         breaker.onBreak(() => onCircuit(source.id, true));
         breaker.onReset(() => onCircuit(source.id, false));
       }
-      policy = wrap(breaker, timeout(source.timeoutMs ?? this.options.timeoutMs, TimeoutStrategy.Aggressive));
+      // A call that returned has nothing left to abort: aborting anyway (cockatiel's default) builds an
+      // AbortError, stack trace and all, for every call to every source, a cost the view path paid.
+      policy = wrap(breaker, timeout(source.timeoutMs ?? this.options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }));
       this.policies.set(source.id, policy);
     }
     return policy;

@@ -14,10 +14,12 @@ const decimalTexts = new WeakMap<object, Map<string, string>>();
 
 /**
  * A number token JSON.parse would rewrite: a trailing zero after the point (5.0, 0.10), an
- * exponent, or more digits than a double keeps. Tested on the whole text, strings included: a
- * false alarm only costs the slower, lossless parse.
+ * exponent, or more digits than a double keeps. Only where a JSON value can start (after `:`, `,`
+ * or `[`), so the dotted numbers of identifiers and URLs in strings (an OID's ".10", a version
+ * "4.0") do not send every answer the slow way; a string that happens to hold ": 5.0" is a false
+ * alarm that only costs the slower, lossless parse.
  */
-const LOSSY_NUMBER = /\d\.\d*0(?!\d)|\d[eE][+-]?\d|\d{16,}/;
+const LOSSY_NUMBER = /[:,[]\s*-?(?:\d*\.\d*0(?![\d.])|\d+(?:\.\d+)?[eE]|(?=[\d.]{16,})\d+(?:\.\d+)?(?![\d.]))/;
 
 class DecimalToken {
   constructor(readonly text: string) {}

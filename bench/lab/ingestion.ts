@@ -11,12 +11,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDb } from '../../lib/db';
 import { median } from '../figures';
+import { freePorts } from '../system';
 import type { SenderReport } from './sender';
 
 export interface LabIngestionOptions {
@@ -52,7 +52,10 @@ async function runRound(options: LabIngestionOptions): Promise<{ report: SenderR
   const db = await openDb({ url: options.databaseUrl, schema });
   let listener: ChildProcess | undefined;
   try {
-    const port = await freePort();
+    // What the earlier scenarios wrote, and the schemas they dropped, are flushed first: otherwise a
+    // checkpoint falls in the middle of the round and the listener is charged for their writes.
+    await db.query('CHECKPOINT').catch(() => options.progress('CHECKPOINT refused (needs pg_checkpoint): measuring without it'));
+    const port = await freePorts(1);
     const sourcesFile = join(dir, 'sources.json');
     const source = { id: SOURCE_ID, name: 'Laboratoire (banc d’essai)', domain: 'LAB_RESULTS', protocol: 'hl7v2-mllp', port, region: 'Montréal', area: 'Centre' };
     writeFileSync(sourcesFile, JSON.stringify({ sources: [source] }));
@@ -78,7 +81,7 @@ async function runRound(options: LabIngestionOptions): Promise<{ report: SenderR
 
 /** A TypeScript entry point of this repository in a child process (Node with tsx's loader; no build step). */
 function tsx(file: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, file), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...(process.env.LAB_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LAB_CPU_PROF}`] : []), '--import', 'tsx', join(ROOT, file), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Resolves when the child prints a line matching `ready` on stderr (runService's progress); fails if it exits first. */
@@ -121,13 +124,6 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 if (require.main === module) {
   const { values } = parseArgs({

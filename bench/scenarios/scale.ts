@@ -5,6 +5,7 @@ import { queryOurs, VIEW, viewsThroughOurs } from '../requests';
 import type { OurSystem } from '../system';
 import type { World } from '../world';
 import { checkClean, checkStayedCold, type LoadShape } from './shape';
+import { warmUp, warmUpPeople } from './warm-up';
 
 export interface Province {
   sources: number;
@@ -33,6 +34,11 @@ export interface ScaleResult {
  */
 export async function benchScale(provinces: readonly Province[], shape: LoadShape, progress: (line: string) => void): Promise<ScaleResult> {
   for (const { world } of provinces) await world.setLatency({ ms: SCALE_LATENCY_MS, jitterMs: 0 });
+  // The provinces started last are as new as the first was before scenario 1: each is warmed alike.
+  for (const province of provinces) {
+    const warming = province.fresh.take(warmUpPeople(shape)).map((p) => p.nam);
+    await warmUp(`our gateways over ${province.sources} sources`, province.ours.gatewayUrl, await viewsThroughOurs(warming, province.ours.jwtSecret), shape, progress);
+  }
   const rounds = await interleaved(provinces, shape.rounds, async (province, round) => {
     progress(`scale, round ${round + 1}/${shape.rounds}: ${province.sources} sources`);
     const pool = province.fresh;

@@ -8,6 +8,8 @@ export interface LoadShape {
   /** People read once before the warm-cache rounds, then cycled. */
   warmSet: number;
   load: { concurrency: number; durationMs: number; warmupMs: number };
+  /** Unmeasured load on each system before its first measured round (./warm-up.ts). */
+  systemWarmUpMs: number;
 }
 
 /** A figure measured over failing requests would be a lie: a round with errors fails the bench. */

@@ -7,6 +7,7 @@ import { peakRssMb, type OurSystem } from '../system';
 import type { World } from '../world';
 import { VIEW_LATENCIES } from './view-latency';
 import { checkClean, checkStayedCold, type LoadShape } from './shape';
+import { warmUp } from './warm-up';
 
 type Subject = 'ours cold' | 'ours warm' | 'apollo' | 'hive';
 
@@ -26,6 +27,8 @@ export async function benchThroughput(world: World, ours: OurSystem, peerSubgrap
   try {
     peers.apollo = await startPeer('apollo', { subgraphUrls: peerSubgraphs.subgraphUrls });
     peers.hive = await startPeer('hive', { subgraphUrls: peerSubgraphs.subgraphUrls });
+    // Our gateways were warmed by scenario 1; each peer gets the same unmeasured load before its first round.
+    for (const subject of ['apollo', 'hive'] as const) await warmUp(`the ${subject} peer`, peers[subject]!.url, await viewsThroughPeer(warmSet, ours.subgraphSecret), shape, progress);
     const warmItems = await viewsThroughOurs(warmSet, ours.jwtSecret);
     // Each round's people: new to our cache; the peers, which cache nothing, ask the same ones.
     const roundPeople = Array.from({ length: shape.rounds }, () => fresh.take(shape.peoplePerRound).map((p) => p.nam));

@@ -5,6 +5,7 @@ import { viewsThroughOurs } from '../requests';
 import type { OurSystem } from '../system';
 import type { World } from '../world';
 import { checkClean, checkStayedCold, type LoadShape } from './shape';
+import { warmUp, warmUpPeople } from './warm-up';
 
 /** The sources' latencies for this scenario, handed out round robin: 5 to 40 ms (issue #7 §5.1). */
 export const VIEW_LATENCIES = [5, 10, 20, 40];
@@ -24,6 +25,9 @@ export async function benchViewLatency(world: World, ours: OurSystem, fresh: Fre
   let latest: ReturnType<FreshPeople['take']> | undefined;
   const slowest = world.sources().find((s) => s.domain === 'MEDICATIONS' && world.latencyMsOf(s.id) === SLOWEST);
   if (!slowest) throw new Error(`view latency: no ${SLOWEST} ms pharmacy in this world`);
+  // Warmed on people whose slowest source is faster: those at the floor are kept for the rounds.
+  const warming = fresh.take(warmUpPeople(shape), (person) => !atFloor(person));
+  await warmUp('our gateways', ours.gatewayUrl, await viewsThroughOurs(warming.map((p) => p.nam), ours.jwtSecret), shape, progress);
   const results = await interleaved(['ours', 'point-to-point', 'slowest source'] as const, shape.rounds, async (subject, round) => {
     progress(`view latency, round ${round + 1}/${shape.rounds}: ${subject}`);
     // The point-to-point client keeps nothing: it may ask the people our round asked.

@@ -32,6 +32,21 @@ describe('dates as sources send them', () => {
     }
   });
 
+  test("a date or date-time without an offset is the source's wall clock, dated as luxon dates it in the source's zone", () => {
+    const luxonLocal = (value: string, zone: string) => {
+      const parsed = DateTime.fromISO(value.length === 10 ? `${value}T00:00:00` : value, { zone });
+      return parsed.isValid ? parsed.toISO({ suppressMilliseconds: true }) : undefined;
+    };
+    for (const zone of ['America/Montreal', 'UTC', 'Asia/Kolkata', 'Australia/Lord_Howe']) {
+      for (const date of ['2024-03-10', '2024-03-09', '2024-11-03', '2024-04-07', '2024-10-06', '2024-06-15', '2024-02-29', '2023-02-29', '1968-01-01']) {
+        for (const time of ['', 'T00:00', 'T01:59:59', 'T02:30', 'T02:30:00', 'T03:00:00', 'T12:00:00', 'T23:59:59', 'T24:00:00', 'T12:00:00.5']) {
+          const value = `${date}${time}`;
+          expect([zone, value, toOffsetDateTime(value, zone)]).toEqual([zone, value, luxonLocal(value, zone)]);
+        }
+      }
+    }
+  });
+
   test('wall-clock parts with an explicit offset keep it', () => {
     expect(fromParts({ year: 2025, month: 3, day: 1, hour: 8, minute: 15, second: 0, offsetMinutes: -300 }, 'America/Montreal')).toBe('2025-03-01T08:15:00-05:00');
     expect(fromParts({ year: 2025, month: 3, day: 1, hour: 8, minute: 15, second: 0, offsetMinutes: 0 }, 'America/Montreal')).toBe(luxonFromParts({ year: 2025, month: 3, day: 1, hour: 8, minute: 15, second: 0 }, 'UTC+0:00'));

@@ -140,6 +140,20 @@ describe('FHIR decimals as the source wrote them', () => {
     expect(decimalText(body.referenceRange[0].high, 'value')).toBe('1e3');
   });
 
+  test('a decimal keeps its text however the server lays out its JSON: spaced, negative, in an array, beside identifiers full of dotted numbers', () => {
+    const body = parseFhirJson(`{
+      "identifier": [{ "system": "urn:oid:2.16.840.1.113883.4.330.10", "value": "1.0.3" }],
+      "component": [ { "valueQuantity": { "value" : -2.50 } }, { "valueQuantity": {"value":12345678901234567890} } ],
+      "values": [1.5,2.0, 7]
+    }`) as { identifier: { system: string; value: string }[]; component: { valueQuantity: { value: number } }[]; values: number[] };
+
+    expect(body.identifier[0]).toEqual({ system: 'urn:oid:2.16.840.1.113883.4.330.10', value: '1.0.3' });
+    expect(decimalText(body.component[0].valueQuantity, 'value')).toBe('-2.50');
+    expect(decimalText(body.component[1].valueQuantity, 'value')).toBe('12345678901234567890');
+    expect(decimalText(body.values, '1')).toBe('2.0');
+    expect(body.values).toEqual([1.5, 2, 7]);
+  });
+
   test('a body that is not JSON fails as JSON.parse does', () => {
     expect(() => parseFhirJson('{"value": 5.0,')).toThrow(SyntaxError);
   });
