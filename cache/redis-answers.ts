@@ -1,4 +1,4 @@
-import Redis, { type ChainableCommander } from 'ioredis';
+import Redis from 'ioredis';
 import type { Logger } from '../lib/logger';
 import type { AnswerCache, AnswerKey } from './answer-cache';
 import { fieldOf, guardOf, isFresh, MARKER_LIFE_MS, storedAnswerOf, VERSION_FIELD, versionsSeen } from './answer-policy';
@@ -34,10 +34,10 @@ return version`;
  * after, and EVAL again for a command Redis answers NOSCRIPT (restart, SCRIPT FLUSH).
  */
 interface AnswerScripts {
-  qhrAnswerWrite(key: string, version: string, field: string, value: Buffer, lifeMs: number): ChainableCommander;
-  qhrAnswerInvalidate(key: string, lifeMs: number): ChainableCommander;
+  qhrAnswerWrite(key: string, version: string, field: string, value: Buffer, lifeMs: number): Promise<number>;
+  qhrAnswerInvalidate(key: string, lifeMs: number): Promise<number>;
 }
-type Pipeline = ChainableCommander & AnswerScripts;
+type Client = Redis & AnswerScripts;
 type Replies = [Error | null, unknown][];
 
 export interface RedisAnswersOptions {
@@ -60,7 +60,9 @@ function failureOf(error: unknown): string {
 /**
  * The answer cache shared by every subgraph process: one Redis hash per (source, person),
  * `<prefix>qhr:ans:<digest>`, one sealed field per kind and bound, and the version marker `~v`.
- * Each call is one pipeline (one round trip). Redis down, slow or timing out is a miss for
+ * Commands are sent as they come and ioredis's auto-pipelining puts every command of one turn of
+ * the event loop in one write: the reads of every source of a view, and the writes of every view
+ * answered in that turn, cost one round trip together, not one each. Redis down, slow or timing out is a miss for
  * everyone (read) and nothing done (write, invalidate), warned at most every 10 s; ioredis
  * reconnects by itself and the cache is used again as soon as Redis answers.
  */
@@ -98,18 +100,13 @@ export async function openRedisAnswers(options: RedisAnswersOptions): Promise<An
   const hashOf = (sourceId: string, nam: string) => `${prefix}qhr:ans:${personDigest(keys.hashKey, sourceId, nam)}`;
   /** Where a value is stored is authenticated with it: moved elsewhere, it no longer opens. */
   const placeOf = (hash: string, field: string) => `${hash}\u0000${field}`;
-  const pipeline = () => redis.pipeline() as Pipeline;
-  /** The pipeline's replies, or undefined when Redis could not answer them all in time. */
-  const run = async (commands: Pipeline): Promise<Replies | undefined> => {
-    try {
-      const replies = (await commands.exec()) ?? undefined;
-      const failed = replies?.find(([error]) => error)?.[0];
-      if (failed) unavailable(failed);
-      return replies;
-    } catch (error) {
-      unavailable(error);
-      return undefined;
-    }
+  const client = redis as Client;
+  /** Each command's reply or error, in order; any error says Redis is in trouble (a miss, or nothing done). */
+  const settle = async (commands: Promise<unknown>[]): Promise<Replies> => {
+    const replies = (await Promise.allSettled(commands)).map((settled): Replies[number] => (settled.status === 'fulfilled' ? [null, settled.value] : [settled.reason as Error, undefined]));
+    const failed = replies.find(([error]) => error)?.[0];
+    if (failed) unavailable(failed);
+    return replies;
   };
 
   return {
@@ -122,13 +119,11 @@ export async function openRedisAnswers(options: RedisAnswersOptions): Promise<An
       const versions = new Map<string, string>();
       if (field !== undefined && people.length > 0) {
         const hashes = people.map((nam) => hashOf(key.sourceId, nam));
-        const commands = pipeline();
-        hashes.forEach((hash) => commands.hmgetBuffer(hash, field, VERSION_FIELD));
-        const replies = await run(commands);
+        const replies = await settle(hashes.map((hash) => client.hmgetBuffer(hash, field, VERSION_FIELD)));
         const now = Date.now();
         let unreadable = 0;
         people.forEach((nam, index) => {
-          const [error, reply] = replies?.[index] ?? [new Error('no reply')];
+          const [error, reply] = replies[index];
           if (error) return;
           const [sealed, version] = reply as [Buffer | null, Buffer | null];
           versions.set(nam, version?.toString() ?? '0');
@@ -152,25 +147,21 @@ export async function openRedisAnswers(options: RedisAnswersOptions): Promise<An
       if (field === undefined || ttlMs <= 0) return;
       const at = Date.now();
       const lifeMs = Math.max(ttlMs, MARKER_LIFE_MS);
-      const commands = pipeline();
-      let queued = 0;
+      const commands: Promise<number>[] = [];
       for (const [nam, records] of answers) {
         const version = seen.get(nam);
         if (version === undefined) continue;
         const hash = hashOf(key.sourceId, nam);
         const payload = Buffer.from(JSON.stringify({ at, ttl: ttlMs, records }), 'utf8');
-        commands.qhrAnswerWrite(hash, version, field, seal(keys.sealKey, placeOf(hash, field), payload), lifeMs);
-        queued += 1;
+        commands.push(client.qhrAnswerWrite(hash, version, field, seal(keys.sealKey, placeOf(hash, field), payload), lifeMs));
       }
-      if (queued > 0) await run(commands);
+      if (commands.length > 0) await settle(commands);
     },
 
     async invalidate(sourceId, nams) {
       const people = [...new Set(nams)];
       if (people.length === 0) return;
-      const commands = pipeline();
-      people.forEach((nam) => commands.qhrAnswerInvalidate(hashOf(sourceId, nam), MARKER_LIFE_MS));
-      await run(commands);
+      await settle(people.map((nam) => client.qhrAnswerInvalidate(hashOf(sourceId, nam), MARKER_LIFE_MS)));
     },
 
     async ping() {
