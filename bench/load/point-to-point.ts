@@ -3,7 +3,7 @@
  * its own (spawned by runPointToPoint, bench/load/index.ts, as `node --import tsx
  * bench/load/point-to-point.ts <config.json>`). The same closed loop as the load generator:
  * `concurrency` clients, each reading its next person's record as soon as the previous one is
- * read, source after source (point-to-point-view.ts). One request of its LoadResult is one
+ * read, source after source (point-to-point-view.ts), or every search at once (`allAtOnce`). One request of its LoadResult is one
  * person's whole view. Prints one result line (see program-io.ts).
  */
 import { Agent, request } from 'undici';
@@ -15,8 +15,8 @@ import { readConfig, runProgram, type PointToPointConfig } from './program-io';
 async function main() {
   const config = readConfig<PointToPointConfig>(process.argv[2]);
   const sources = config.sources as PointToPointSource[];
-  // One keep-alive pool per source origin, a connection per client: as many calls in flight as clients.
-  const agent = new Agent({ connections: config.concurrency, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: config.timeoutMs, bodyTimeout: config.timeoutMs });
+  // One keep-alive pool per source origin, a connection per call a client may have in flight.
+  const agent = new Agent({ connections: config.concurrency * (config.allAtOnce ? 16 : 1), pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: config.timeoutMs, bodyTimeout: config.timeoutMs });
   const exchange: Exchange = async (url, init) => {
     const answer = await request(url, { dispatcher: agent, ...init });
     return { status: answer.statusCode, text: await answer.body.text() };
@@ -30,7 +30,7 @@ async function main() {
     async task(index) {
       const [nam, held] = config.people[index];
       try {
-        return await pointToPointView(exchange, nam, held.map((i) => sources[i]), config.since);
+        return await pointToPointView(exchange, nam, held.map((i) => sources[i]), config.since, config.allAtOnce);
       } catch (error) {
         return failureOf(error);
       }

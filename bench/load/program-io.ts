@@ -33,6 +33,8 @@ export interface PointToPointConfig extends RunConfig {
   /** [NAM, indices in sources]. */
   people: [string, number[]][];
   since?: string;
+  /** Every search of a view at once, not one after another (point-to-point-view.ts). */
+  allAtOnce?: boolean;
 }
 
 export const readConfig = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;

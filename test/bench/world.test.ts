@@ -330,4 +330,22 @@ describe('the load programs', () => {
     expect(stats[clinic.id]).toBe(4 * stats[pharmacy.id]);
     expect(Object.values(stats).reduce((a, b) => a + b, 0)).toBe(5 * stats[pharmacy.id]);
   }, 30_000);
+
+  test("runPointToPoint with allAtOnce sends every search of the view together: a view takes its slowest source's time, not the sum", async () => {
+    // Both sources at 40 ms: one after the other would take 200 ms (five searches), together about 40.
+    const person = world.people().find((p) => p.sources.length === 2 && p.sources.every((s) => world.latencyMsOf(s.id) === 40) && p.sources.some((s) => s.domain === 'MEDICATIONS') && p.sources.some((s) => s.domain === 'CLINICAL'))!;
+    const [pharmacy, clinic] = [person.sources.find((s) => s.domain === 'MEDICATIONS')!, person.sources.find((s) => s.domain === 'CLINICAL')!];
+    const slowest = 40;
+    await world.resetStats();
+
+    const result = await runPointToPoint({ people: [person], allAtOnce: true, concurrency: 2, warmupMs: 200, durationMs: 1_000 });
+
+    expect(result).toMatchObject({ httpErrors: 0, graphqlErrors: 0 });
+    expect(result.latencyMs.p50).toBeGreaterThanOrEqual(slowest);
+    // The same five searches a view sends, in less than the time of two of them one after the other.
+    expect(result.latencyMs.p50).toBeLessThan(2 * slowest);
+    const stats = await world.stats();
+    expect(stats[clinic.id]).toBe(4 * stats[pharmacy.id]);
+    expect(Object.values(stats).reduce((a, b) => a + b, 0)).toBe(5 * stats[pharmacy.id]);
+  }, 30_000);
 });
