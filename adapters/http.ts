@@ -114,7 +114,9 @@ const MAX_REDIRECTS = 5;
  * streams cost a few ms of CPU per answer under load, on every view's critical path (issue #7 §4,
  * measured by bench/scenarios/view-latency.ts).
  */
-const AGENT_OPTIONS = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 'lifo' } as const;
+// As many idle sockets kept as may be open: a burst's sockets serve the next burst instead of being
+// closed and opened again (a server's own keep-alive timeout closes those it no longer wants).
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo' } as const;
 const agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Agent(AGENT_OPTIONS) };
 
 interface RawAnswer {
