@@ -66,13 +66,18 @@ const hourOffsets = new Map<string, number | null>();
 const HOUR_OFFSETS_KEPT = 20_000;
 /** A zone's offset over a whole day, when it holds all day (null on a day the clocks change). */
 const dayOffsets = new Map<string, number | null>();
+/** A zone's offset over a whole month, when it holds all month (null in a month the clocks change). */
+const monthOffsets = new Map<string, number | null>();
 
 /**
- * Looked up by day first: records are dated over years, and a day's offset (a few thousand days)
- * is found in the cache where an hour's (24 times as many) mostly is not. Only on the two days a
- * year the clocks change is the hour looked at.
+ * Looked up by month first, then by day: records are dated over decades, and ten months in twelve
+ * keep one offset all month (a few hundred entries), where days run to tens of thousands and hours
+ * to 24 times that. Only in the months the clocks change is the day looked at, and only on the day
+ * itself the hour.
  */
 function offsetThroughHour(zone: string, year: number, month: number, day: number, hour: number): number | null {
+  const wholeMonth = offsetThroughMonth(zone, year, month);
+  if (wholeMonth !== null) return wholeMonth;
   const wholeDay = offsetThroughDay(zone, year, month, day);
   if (wholeDay !== null) return wholeDay;
   const key = `${zone}|${year}|${month}|${day}|${hour}`;
@@ -85,6 +90,28 @@ function offsetThroughHour(zone: string, year: number, month: number, day: numbe
     hourOffsets.set(key, offset);
   }
   return offset;
+}
+
+function offsetThroughMonth(zone: string, year: number, month: number): number | null {
+  const key = `${zone}|${year}|${month}`;
+  let offset = monthOffsets.get(key);
+  if (offset === undefined) {
+    const start = DateTime.fromObject({ year, month, day: 1 }, { zone });
+    const end = start.endOf('month');
+    // The same offset at the month's first and last instant and at every midnight between is the
+    // month's offset (clocks change at most once a day); found once per zone and month.
+    const steady = start.isValid && start.hour === 0 && end.month === month && start.offset === end.offset && everyDayKeeps(start, end);
+    offset = steady ? start.offset : null;
+    if (monthOffsets.size >= HOUR_OFFSETS_KEPT) monthOffsets.clear();
+    monthOffsets.set(key, offset);
+  }
+  return offset;
+}
+
+/** Whether every midnight between start and end has start's offset (a month with a change and a change back is not steady). */
+function everyDayKeeps(start: DateTime, end: DateTime): boolean {
+  for (let day = start.plus({ days: 1 }); day < end; day = day.plus({ days: 1 })) if (day.offset !== start.offset) return false;
+  return true;
 }
 
 function offsetThroughDay(zone: string, year: number, month: number, day: number): number | null {
