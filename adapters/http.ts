@@ -3,10 +3,9 @@ import https from 'node:https';
 import { trace } from '@opentelemetry/api';
 import { inSpan, SpanKind, TRACER_NAME } from '../ops/spans';
 import { traceHeaders } from '../ops/trace-context';
-import type { SourceConfig } from '../lib/sources';
-import { hasCredentials, openSourceCredentials, type SourceCredentials } from './credentials';
-import type { TokenCacheOptions } from './credentials/token-cache';
+import { SHARED_AGENTS } from './http-agents';
 import { SourceError } from './port';
+import type { SourceConnections } from './source-connections';
 
 export interface HttpRequest {
   url: string;
@@ -19,9 +18,14 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** The source asked (its configured id), named on the request's span. */
   sourceId?: string;
+  /** The service's source credentials (adapters/source-connections.ts), where the source's are found by its id. */
+  connections?: Pick<SourceConnections, 'of'>;
   /** Reads the body's text (JSON.parse unless given: FHIR keeps its decimals as sent, adapters/fhir/json.ts). */
   parse?: (text: string) => unknown;
 }
+
+/** Which source a request is for, and where the service keeps its credentials: what adapters pass down to each request. */
+export type SourceRoute = Pick<HttpRequest, 'sourceId' | 'connections'>;
 
 /** Fetches JSON from a source: the body of fetchJsonAnswer. */
 export async function fetchJson(request: HttpRequest): Promise<unknown> {
@@ -62,14 +66,14 @@ export function fetchJsonAnswer(request: HttpRequest): Promise<JsonAnswer> {
 /**
  * `url`: request.url, parsed once by the caller (undefined when it does not parse).
  *
- * A source with credentials (connectSources) is asked at its own origin only: a request elsewhere
+ * A source with credentials (adapters/source-connections.ts) is asked at its own origin only: a request elsewhere
  * (a paging link, a retrieve URL a server handed out) is refused before anything is sent, so
  * neither its token nor its client certificate ever reaches another host. A 401 is answered by
  * fetching a new token and asking once more; a second 401 is "unauthorized".
  */
 async function askSource(request: HttpRequest, url: URL | undefined, onStatus: (status: number) => void): Promise<JsonAnswer> {
   if (!url) throw new SourceError('network', 'ERR_INVALID_URL');
-  const credentials = request.sourceId !== undefined ? connections.get(request.sourceId) : undefined;
+  const credentials = request.sourceId !== undefined ? request.connections?.of(request.sourceId) : undefined;
   const origin = credentials?.origin ?? url.origin;
   if (url.origin !== origin) throw new SourceError('malformed', "a link to another origin than the source's was not followed");
   const signal = request.timeoutMs ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]) : request.signal;
@@ -109,16 +113,6 @@ async function askSource(request: HttpRequest, url: URL | undefined, onStatus: (
  */
 const MAX_REDIRECTS = 5;
 
-/**
- * Keep-alive connections per origin, reused across views. node:http rather than fetch: fetch's
- * streams cost a few ms of CPU per answer under load, on every view's critical path (issue #7 §4,
- * measured by bench/scenarios/view-latency.ts).
- */
-// As many idle sockets kept as may be open: a burst's sockets serve the next burst instead of being
-// closed and opened again (a server's own keep-alive timeout closes those it no longer wants).
-const AGENT_OPTIONS = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo' } as const;
-const agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Agent(AGENT_OPTIONS) };
-
 interface RawAnswer {
   status: number;
   date: string | null;
@@ -153,7 +147,7 @@ function exchange(url: URL, x: Exchange): Promise<RawAnswer> {
   };
   return new Promise<RawAnswer>((resolve, reject) => {
     const client = url.protocol === 'https:' ? https : http;
-    const outgoing = client.request(url, { method, headers, agent: x.agent ?? agents[url.protocol as 'http:' | 'https:'], signal }, (response) => {
+    const outgoing = client.request(url, { method, headers, agent: x.agent ?? SHARED_AGENTS[url.protocol as 'http:' | 'https:'], signal }, (response) => {
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if ([301, 302, 303, 307, 308].includes(status) && location) {
@@ -182,47 +176,6 @@ function exchange(url: URL, x: Exchange): Promise<RawAnswer> {
     outgoing.once('error', reject);
     outgoing.end(body);
   });
-}
-
-/** A source's credentials as its requests use them, with its own agent when it has client TLS. */
-interface Connection extends SourceCredentials {
-  agent?: https.Agent;
-  /** The settings they were made from: the same settings again keep them (and the token they hold). */
-  settings: string;
-}
-
-/** The sources with credentials, by id: each request names its source (HttpRequest.sourceId). */
-const connections = new Map<string, Connection>();
-
-/**
- * Reads the credentials of these sources (secrets from the environment or files, client TLS
- * files) and applies them to every request that names the source. All are read before any is
- * applied: a variable not set or a file not readable throws a SourcesFileError naming the source
- * and the variable or file, and leaves the connections as they were. A source whose settings
- * did not change keeps its connection and its token; one without credentials has its removed.
- * Called where the adapters are made (adapters/index.ts), so at start.
- */
-export function connectSources(sources: readonly SourceConfig[], options: Partial<TokenCacheOptions> = {}): void {
-  const opened = sources
-    .filter((source) => source.url !== undefined)
-    .map((source) => {
-      const settings = JSON.stringify([source.url, source.auth, source.clientTls]);
-      if (!hasCredentials(source) || connections.get(source.id)?.settings === settings) return { source, connection: undefined, keep: hasCredentials(source) };
-      const credentials = openSourceCredentials(source, options);
-      const agent = credentials.tls ? new https.Agent({ ...AGENT_OPTIONS, ...credentials.tls }) : undefined;
-      return { source, connection: { ...credentials, ...(agent ? { agent } : {}), settings }, keep: false };
-    });
-  for (const { source, connection, keep } of opened) {
-    if (keep) continue;
-    disconnectSource(source.id);
-    if (connection) connections.set(source.id, connection);
-  }
-}
-
-/** Forgets a source's credentials (a source removed), closing its own connections. */
-export function disconnectSource(sourceId: string): void {
-  connections.get(sourceId)?.agent?.destroy();
-  connections.delete(sourceId);
 }
 
 /** An HTTP-date (RFC 9110 §5.6.7, IMF-fixdate and the obsolete forms Date.parse also reads). */

@@ -7,7 +7,7 @@ import { createFhirSources } from './fhir';
 import type { CapabilityCaches } from './fhir/capability-cache';
 import { createFhirRoster } from './fhir/roster';
 import { createDispenseSource, createLabSource, type DispenseStore, type LabStore } from './hl7v2';
-import { connectSources, disconnectSource } from './http';
+import { SourceConnections } from './source-connections';
 import type { CrossReferenceFeed, RecordSource, RosterSource } from './port';
 
 /** What every adapter may need to build a source's readers. */
@@ -19,6 +19,8 @@ export interface AdapterDeps {
   xref?: CrossReferenceFeed;
   /** The service's FHIR CapabilityStatement caches, kept across reloads of the sources file (one per service). */
   fhirCapabilities?: CapabilityCaches;
+  /** The service's source credentials, kept across reloads (one per service); unset, these sources get their own. */
+  connections?: SourceConnections;
   logger?: Logger;
 }
 
@@ -36,8 +38,11 @@ export interface ProtocolAdapter {
  * lib/protocols.ts without an adapter here a compile error, so the two cannot disagree.
  */
 export const PROTOCOL_ADAPTERS = {
-  'fhir-r4': { recordSources: (source, deps) => createFhirSources(source, { xref: deps.xref, logger: deps.logger, capabilities: deps.fhirCapabilities }), roster: (source, deps) => createFhirRoster(source, { logger: deps.logger }) },
-  dicomweb: { recordSources: (source) => createDicomwebSources(source), roster: (source, deps) => createDicomwebRoster(source, { logger: deps.logger }) },
+  'fhir-r4': {
+    recordSources: (source, deps) => createFhirSources(source, { xref: deps.xref, logger: deps.logger, capabilities: deps.fhirCapabilities, connections: deps.connections }),
+    roster: (source, deps) => createFhirRoster(source, { logger: deps.logger, connections: deps.connections }),
+  },
+  dicomweb: { recordSources: (source, deps) => createDicomwebSources(source, { connections: deps.connections }), roster: (source, deps) => createDicomwebRoster(source, { logger: deps.logger, connections: deps.connections }) },
   // HL7 v2 sources push their data: the locator learns of their people at each message, no roster.
   // A laboratory sends ORU^R01 results, a pharmacy RDS^O13 dispenses, each kept in its store.
   'hl7v2-mllp': { recordSources: (source, deps) => [source.domain === 'MEDICATIONS' ? createDispenseSource(source, storeOf(source, deps.dispenseStore)) : createLabSource(source, storeOf(source, deps.labStore))] },
@@ -52,8 +57,8 @@ function storeOf<S>(source: SourceConfig, store: S | undefined): S {
 /** Every connected source behind the RecordSource port; subgraphs only ever see RecordSource. */
 export function createRecordSources(sources: readonly SourceConfig[], deps: AdapterDeps): RecordSource[] {
   // The HTTP sources' credentials (`auth`, client `tls`), read now: a secret missing stops the start.
-  connectSources(sources);
-  return sources.flatMap((source) => PROTOCOL_ADAPTERS[source.protocol].recordSources(source, deps));
+  const connected = { ...deps, connections: connectedSources(sources, deps.connections) };
+  return sources.flatMap((source) => PROTOCOL_ADAPTERS[source.protocol].recordSources(source, connected));
 }
 
 /**
@@ -61,20 +66,16 @@ export function createRecordSources(sources: readonly SourceConfig[], deps: Adap
  * `rosterIntervalMs` is 0 is never read (views keep asking it).
  */
 export function createRosterSources(sources: readonly SourceConfig[], deps: Partial<AdapterDeps> = {}): RosterSource[] {
-  connectSources(sources);
+  const connected = { ...deps, connections: connectedSources(sources, deps.connections) };
   return sources.flatMap((source): RosterSource[] => {
     const adapter: ProtocolAdapter = PROTOCOL_ADAPTERS[source.protocol];
     if (source.rosterIntervalMs === 0 || !adapter.roster) return [];
-    return [adapter.roster(source, deps as AdapterDeps)];
+    return [adapter.roster(source, connected as AdapterDeps)];
   });
 }
 
-/**
- * After a sources-file reload: the credentials (and client-TLS connections) of sources no longer
- * connected are forgotten. Those of new or changed sources are read by createRecordSources and
- * createRosterSources. Idempotent: every service of a process that follows the catalogue calls it.
- */
-export function forgetRemovedSources(before: readonly SourceConfig[], after: readonly SourceConfig[]): void {
-  const kept = new Set(after.map((source) => source.id));
-  for (const source of before) if (!kept.has(source.id)) disconnectSource(source.id);
+/** The service's connections with these sources' credentials read (a new set when the caller keeps none). */
+function connectedSources(sources: readonly SourceConfig[], connections = new SourceConnections()): SourceConnections {
+  connections.connect(sources);
+  return connections;
 }

@@ -59,7 +59,7 @@ export function scaffoldProtocol(name: string, domain: string, repoRoot: string,
   };
   const recordTypes = [...new Set(kinds.map((kind) => RECORD_TYPE[kind]))].sort();
 
-  const search = `import { fetchJson } from '${from(adapterDir, 'adapters/http')}';
+  const search = `import { fetchJson, type SourceRoute } from '${from(adapterDir, 'adapters/http')}';
 import { SourceError, type PatientRef, type RecordQuery } from '${from(adapterDir, 'adapters/port')}';
 import type { SourceConfig } from '${from(adapterDir, 'lib/sources')}';
 
@@ -81,7 +81,7 @@ export const patientIdOf = (source: SourceConfig, patient: PatientRef) => (sourc
  * Patient ids go in the body, never in the URL (URLs end up in proxies' access logs).
  * TODO(${name}): the protocol's real search (path, parameters, paging by the links it gives).
  */
-export async function search${Name}(source: SourceConfig, what: string, query: RecordQuery): Promise<Map<string, ${Name}Item[]>> {
+export async function search${Name}(source: SourceConfig, what: string, query: RecordQuery, connections?: SourceRoute['connections']): Promise<Map<string, ${Name}Item[]>> {
   const namOfId = new Map<string, string>();
   for (const patient of query.patients) {
     const id = patientIdOf(source, patient);
@@ -90,7 +90,7 @@ export async function search${Name}(source: SourceConfig, what: string, query: R
   const byNam = new Map<string, ${Name}Item[]>();
   if (namOfId.size === 0) return byNam;
   const form = new URLSearchParams({ type: what, patients: [...namOfId.keys()].join(','), ...(query.since ? { since: query.since } : {}) });
-  const body = await fetchJson({ url: \`\${source.url}/search\`, method: 'POST', form, accept: 'application/json', signal: query.signal, sourceId: source.id });
+  const body = await fetchJson({ url: \`\${source.url}/search\`, method: 'POST', form, accept: 'application/json', signal: query.signal, sourceId: source.id, connections });
   const items = (body as { items?: unknown } | undefined)?.items ?? [];
   // Never quote the body: it holds patient data (docs/adapters.md, "Errors").
   if (!Array.isArray(items)) throw new SourceError('malformed', \`${name} \${what} answer has no items list\`);
@@ -137,6 +137,7 @@ ${mappers}
   const index = `import { isOnOrAfter } from '${from(adapterDir, 'lib/time')}';
 import type { SourceConfig } from '${from(adapterDir, 'lib/sources')}';
 import { DATE_OF, type RecordKind, type RecordsByKind } from '${from(adapterDir, 'schema/records')}';
+import type { SourceRoute } from '${from(adapterDir, 'adapters/http')}';
 import type { RecordQuery, RecordSource } from '${from(adapterDir, 'adapters/port')}';
 import { ${kinds.map((kind) => `to${pascal(kind)}Record`).join(', ')} } from './map';
 import { search${Name}, type ${Name}Item } from './search';
@@ -147,13 +148,13 @@ ${kinds.map((kind) => `  ${kind}: { what: '${kind}', toRecord: to${pascal(kind)}
 };
 
 /** One kind of record from one ${name} source, behind the port (adapters/port.ts). */
-function recordSource<K extends RecordKind>(source: SourceConfig, kind: K): RecordSource<K> {
+function recordSource<K extends RecordKind>(source: SourceConfig, kind: K, connections: SourceRoute['connections']): RecordSource<K> {
   const spec = KINDS[kind]!;
   return {
     source,
     kind,
     async fetch(query: RecordQuery) {
-      const items = await search${Name}(source, spec.what, query);
+      const items = await search${Name}(source, spec.what, query, connections);
       const records = new Map<string, RecordsByKind[K][]>();
       for (const [nam, list] of items) {
         const mapped = list
@@ -168,10 +169,10 @@ function recordSource<K extends RecordKind>(source: SourceConfig, kind: K): Reco
   };
 }
 
-/** The record sources of one ${name} source (${domain}). */
-export function create${Name}Sources(source: SourceConfig): RecordSource[] {
+/** The record sources of one ${name} source (${domain}); \`connections\`: the service's source credentials. */
+export function create${Name}Sources(source: SourceConfig, deps: { connections?: SourceRoute['connections'] } = {}): RecordSource[] {
   if (!source.url) throw new Error(\`source \${source.id}: a ${name} source needs a url\`);
-  return [${kinds.map((kind) => `recordSource(source, '${kind}')`).join(', ')}];
+  return [${kinds.map((kind) => `recordSource(source, '${kind}', deps.connections)`).join(', ')}];
 }
 `;
 
@@ -218,7 +219,7 @@ ${kind === 'imagingStudies' ? '' : `    expect(record!.id.startsWith(\`\${source
     ],
     registryLines: [
       { file: 'lib/protocols.ts (PROTOCOL_SPECS)', line: `'${name}': { summary: 'TODO: what ${name} is, with its spec', domains: ['${domain}'], transport: 'pull', fields: ['url'], parse: httpBase },` },
-      { file: 'adapters/index.ts (PROTOCOL_ADAPTERS)', line: `'${name}': { recordSources: (source) => create${Name}Sources(source) },   // import { create${Name}Sources } from './${name}';` },
+      { file: 'adapters/index.ts (PROTOCOL_ADAPTERS)', line: `'${name}': { recordSources: (source, deps) => create${Name}Sources(source, deps) },   // import { create${Name}Sources } from './${name}';` },
       { file: 'adapters/conformance/profiles.ts (CONFORMANCE_PROFILES)', line: `'${name}': { batching: 'one-search' },` },
       { file: 'test/conformance/demo-harnesses.ts (DEMO_HARNESSES)', line: `'${name}': start${Name},   // starts a demo ${name} system (demo/) and returns a subject per source` },
     ],

@@ -4,7 +4,8 @@
  * of its domain through the adapters; the lab subgraph reads the results the lab listener stored.
  */
 import type { Tracer } from '@opentelemetry/api';
-import { createRecordSources, forgetRemovedSources, type AdapterDeps } from '../adapters';
+import { createRecordSources, type AdapterDeps } from '../adapters';
+import { SourceConnections } from '../adapters/source-connections';
 import { CapabilityCaches } from '../adapters/fhir';
 import { DispenseStore, LabStore } from '../adapters/hl7v2';
 import type { AnswerCache } from '../cache/answer-cache';
@@ -55,7 +56,7 @@ export interface DomainSubgraphServiceDeps {
 const PREPARE_CONCURRENCY = 16;
 
 /** The record sources of the connected sources, for the kinds one subgraph serves. */
-function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], stores: Pick<AdapterDeps, 'labStore' | 'dispenseStore' | 'xref' | 'fhirCapabilities'>, logger: Logger): Map<RecordKind, RecordSource[]> {
+function recordSourcesByKind(connected: readonly SourceConfig[], kinds: readonly RecordKind[], stores: Pick<AdapterDeps, 'labStore' | 'dispenseStore' | 'xref' | 'fhirCapabilities' | 'connections'>, logger: Logger): Map<RecordKind, RecordSource[]> {
   const byKind = new Map<RecordKind, RecordSource[]>();
   for (const source of createRecordSources(connected, { ...stores, logger })) {
     if (!kinds.includes(source.kind)) continue;
@@ -76,15 +77,15 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   // its tables are made even before one is listed, since a reload of the sources file may add one.
   const dispenseStore = new DispenseStore(db);
   if (kinds.includes('medications')) await dispenseStore.migrate();
-  // The FHIR adapters keep the patient ids a two-step search finds (the patient index owns the table and its migration).
-  // The servers' CapabilityStatements, kept across reloads of the sources file (adapters/fhir/capability-cache.ts).
-  const stores = { labStore, dispenseStore, xref: new XrefStore(db), fhirCapabilities: new CapabilityCaches({ logger }) };
+  // The FHIR adapters keep the patient ids a two-step search finds (the patient index owns the table and its migration);
+  // the servers' CapabilityStatements and the sources' credentials are kept across reloads of the sources file.
+  const connections = new SourceConnections();
+  const stores = { labStore, dispenseStore, xref: new XrefStore(db), connections, fhirCapabilities: new CapabilityCaches({ logger, connections }) };
   const locator = new RecordLocator(db);
   await locator.migrate();
   // The sources of this subgraph's kinds, rebuilt when the sources file is reloaded (lib/source-catalog.ts).
   const catalog = deps.catalog ?? fixedCatalog(config.sources);
   let byKind = recordSourcesByKind(catalog.connected, kinds, stores, logger);
-  let following = catalog.connected;
   const sources = () => [...byKind.values()].flat();
   // What the sources' servers say of themselves is read before views ask, not by the first view (subgraphs/prepare-sources.ts).
   const stopping = new AbortController();
@@ -93,9 +94,8 @@ export async function domainSubgraphDefinition(name: DomainSubgraphName, deps: O
   const stopWatching = catalog.onChange((connected) => {
     // A source whose new credentials cannot be read throws here: the running sources stay.
     byKind = recordSourcesByKind(connected, kinds, stores, logger);
-    forgetRemovedSources(following, connected);
+    connections.retain(connected);
     stores.fhirCapabilities.retain(connected);
-    following = connected;
     prepare();
   });
   const coverage = new CoverageView({ locator, defaultIntervalMs: config.locator.rosterIntervalMs, logger });

@@ -3,7 +3,8 @@
  * PostgreSQL; several may run, each source is read by one at a time), or started in process by
  * services/stack.ts. Reads each pull source's roster every `rosterIntervalMs` (ROSTER_INTERVAL_MS).
  */
-import { createRosterSources, forgetRemovedSources } from '../adapters';
+import { createRosterSources } from '../adapters';
+import { SourceConnections } from '../adapters/source-connections';
 import type { AnswerInvalidation } from '../adapters/port';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
@@ -41,16 +42,16 @@ export async function createRosterReader(deps: RosterReaderDeps): Promise<Runnin
   await locator.migrate();
   await xref.migrate();
   const catalog = deps.catalog ?? fixedCatalog(config.sources);
-  let rosters = createRosterSources(catalog.connected, { logger });
+  // The sources' credentials, kept across reloads (adapters/source-connections.ts).
+  const connections = new SourceConnections();
+  let rosters = createRosterSources(catalog.connected, { logger, connections });
   const onRead = deps.metrics && readsInto(deps.metrics);
   const reads = new RosterReads({ rosters, locator, xref, invalidation: deps.invalidation, logger, defaultIntervalMs: config.locator.rosterIntervalMs, defaultTimeoutMs: config.sourceTimeoutMs, concurrency: config.locator.rosterConcurrency, onRead });
   // A source added to the sources file is read at the next tick, without a restart.
-  let following = catalog.connected;
   const stopWatching = catalog.onChange((connected) => {
-    rosters = createRosterSources(connected, { logger });
+    rosters = createRosterSources(connected, { logger, connections });
     reads.setRosters(rosters);
-    forgetRemovedSources(following, connected);
-    following = connected;
+    connections.retain(connected);
   });
   return {
     get sources() {

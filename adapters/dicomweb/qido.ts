@@ -1,4 +1,4 @@
-import { fetchJson } from '../http';
+import { fetchJson, type SourceRoute } from '../http';
 import { SourceError, type PatientRef, type RecordQuery } from '../port';
 import type { SourceConfig } from '../../lib/sources';
 import { isOnOrAfter } from '../../lib/time';
@@ -81,15 +81,15 @@ export async function searchStudiesOfPatient(
   since: string | undefined,
   signal: AbortSignal,
   options: QidoOptions = QIDO_DEFAULTS,
-  /** The source's id, named on each request's span (adapters/http.ts). */
-  sourceId?: string,
+  /** The source's id, named on each request's span, and the service's credentials (adapters/http.ts). */
+  route: SourceRoute = {},
 ): Promise<DicomJsonDataset[]> {
   const seen = new Set<string>();
   const kept: DicomJsonDataset[] = [];
   let offset = 0;
   for (let page = 1; page <= options.maxPages; page++) {
     const url = studySearchUrl(base, patientId, { since, limit: options.pageSize, offset });
-    const datasets = datasetsOf(await fetchJson({ url, accept: DICOM_JSON, signal, sourceId }));
+    const datasets = datasetsOf(await fetchJson({ url, accept: DICOM_JSON, signal, ...route }));
     let added = 0;
     for (const dataset of datasets) {
       const uid = firstString(dataset, StudyTag.StudyInstanceUID);
@@ -114,6 +114,8 @@ export async function searchImagingStudies(
   source: SourceConfig,
   query: RecordQuery,
   options: QidoOptions = QIDO_DEFAULTS,
+  /** The service's source credentials (adapters/source-connections.ts). */
+  connections?: SourceRoute['connections'],
 ): Promise<Map<string, ImagingStudyRecord[]>> {
   const base = source.url;
   if (!base) throw new SourceError('malformed', `source ${source.id} has no DICOMweb base URL`);
@@ -124,7 +126,7 @@ export async function searchImagingStudies(
   }
   const people = [...asked];
   const answers = await mapWithConcurrency(people, options.concurrency, query.signal, ([, patientId], signal) =>
-    searchStudiesOfPatient(base, patientId, query.since, signal, options, source.id),
+    searchStudiesOfPatient(base, patientId, query.since, signal, options, { sourceId: source.id, connections }),
   );
   const result = new Map<string, ImagingStudyRecord[]>();
   answers.forEach((datasets, index) => {

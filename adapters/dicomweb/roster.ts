@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Logger } from '../../lib/logger';
 import { isValidNam } from '../../lib/nam';
 import type { SourceConfig } from '../../lib/sources';
-import { fetchJsonAnswer } from '../http';
+import { fetchJsonAnswer, type SourceRoute } from '../http';
 import { SourceError, type RosterEntry, type RosterRequest, type RosterSource } from '../port';
 import { serverStartOf, ROSTER_CLOCK_DEFAULTS, type RosterClockOptions } from '../server-clock';
 import { firstString, isDicomJsonDataset, type DicomJsonDataset } from './dicomJson';
@@ -19,6 +19,8 @@ export interface QidoRosterOptions extends RosterClockOptions {
   maxPages: number;
   /** Where the count of studies without a usable Patient ID goes (never which ones). */
   logger?: Logger;
+  /** The service's source credentials (adapters/source-connections.ts). */
+  connections?: SourceRoute['connections'];
 }
 
 export const QIDO_ROSTER_DEFAULTS: QidoRosterOptions = {
@@ -106,7 +108,7 @@ export function createDicomwebRoster(source: SourceConfig, overrides: Partial<Qi
       let offset = 0;
       for (let page = 1; ; page++) {
         const url = rosterSearchUrl(base, { since, limit: options.pageSize, offset });
-        const answer = await fetchJsonAnswer({ url, accept: DICOM_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: source.id });
+        const answer = await fetchJsonAnswer({ url, accept: DICOM_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: source.id, connections: options.connections });
         cursor ??= serverStartOf({ date: answer.date }, startedAt, options.clockMarginMs).minus({ milliseconds: options.overlapMs }).setZone(source.timeZone).toISODate()!;
         const datasets = datasetsOf(answer.body);
         const read = rosterEntriesOfStudies(datasets, source);

@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/logger';
 import type { SourceConfig } from '../../lib/sources';
-import { fetchJsonAnswer } from '../http';
+import { fetchJsonAnswer, type SourceRoute } from '../http';
 import { SourceError } from '../port';
 import { BASELINE_CAPABILITIES, capabilitiesOf, readCapabilityStatement, type ServerCapabilities } from './capabilities';
 import { parseFhirJson } from './json';
@@ -14,6 +14,8 @@ export interface CapabilityCacheOptions {
   timeoutMs: number;
   now(): number;
   logger?: Logger;
+  /** The service's source credentials (adapters/source-connections.ts). */
+  connections?: SourceRoute['connections'];
 }
 
 export const CAPABILITY_CACHE_DEFAULTS: CapabilityCacheOptions = { refreshMs: 60 * 60_000, timeoutMs: 5_000, now: Date.now };
@@ -92,7 +94,7 @@ export class CapabilityCache {
     const { source, options } = this;
     let capabilities: ServerCapabilities;
     try {
-      const answer = await fetchJsonAnswer({ url: `${source.url}/metadata`, accept: FHIR_JSON, signal: AbortSignal.timeout(options.timeoutMs), sourceId: source.id, parse: parseFhirJson });
+      const answer = await fetchJsonAnswer({ url: `${source.url}/metadata`, accept: FHIR_JSON, signal: AbortSignal.timeout(options.timeoutMs), sourceId: source.id, connections: options.connections, parse: parseFhirJson });
       capabilities = readCapabilityStatement(answer.body);
     } catch (error) {
       const failure = error instanceof SourceError ? error.failure : 'network';

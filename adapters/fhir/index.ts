@@ -4,6 +4,7 @@ import type { DomainOf } from '../../lib/protocols';
 import type { SourceConfig } from '../../lib/sources';
 import { isOnOrAfter } from '../../lib/time';
 import type { RecordKind, RecordsByKind } from '../../schema/records';
+import type { SourceRoute } from '../http';
 import type { CrossReferenceFeed, RecordQuery, RecordSource } from '../port';
 import { toAllergyRecord } from './allergy-intolerance';
 import { CapabilityCaches, type CapabilityCache } from './capability-cache';
@@ -107,6 +108,8 @@ export interface FhirSourceDeps {
   logger?: Logger;
   /** The service's CapabilityStatement caches, kept across reloads; unset, this server's statement is cached by its sources alone. */
   capabilities?: CapabilityCaches;
+  /** The service's source credentials (adapters/source-connections.ts). */
+  connections?: SourceRoute['connections'];
 }
 
 /** The kinds of record a FHIR source of this domain serves; none for a domain FHIR does not serve. */
@@ -137,6 +140,7 @@ class FhirRecordSource implements RecordSource {
       capabilities: this.capabilities,
       xref: deps.xref,
       logger: deps.logger,
+      connections: deps.connections,
     });
     const problems = new MappingProblems();
     const context = mappingContext(source, included, problems);
@@ -183,7 +187,7 @@ export function createFhirSources(source: SourceConfig, deps: FhirSourceDeps = {
   if (source.protocol !== 'fhir-r4' || !kinds.length) throw new Error(`source ${source.id}: the FHIR adapters serve MEDICATIONS, LAB_RESULTS and CLINICAL over fhir-r4`);
   if (!source.url) throw new Error(`source ${source.id}: a FHIR source needs a url`);
   const withUrl = { ...source, url: source.url.replace(/\/+$/, '') };
-  const capabilities = (deps.capabilities ?? new CapabilityCaches({ logger: deps.logger })).for(withUrl);
+  const capabilities = (deps.capabilities ?? new CapabilityCaches({ logger: deps.logger, connections: deps.connections })).for(withUrl);
   return kinds.map((spec) => new FhirRecordSource(withUrl, spec, capabilities, deps));
 }
 export { CapabilityCaches } from './capability-cache';

@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { fetchJsonAnswer } from '../http';
+import { fetchJsonAnswer, type SourceRoute } from '../http';
 import { SourceError } from '../port';
 import { readSearchsetPage, type SearchsetPage } from './bundle';
 import { parseFhirJson } from './json';
@@ -25,8 +25,9 @@ export interface SearchsetRequest {
   /** Each page's request alone may take this long. */
   requestTimeoutMs?: number;
   maxPages?: number;
-  /** The source's id, named on each page's span (adapters/http.ts). */
+  /** The source's id, named on each page's span, and the service's credentials (adapters/http.ts). */
   sourceId?: string;
+  connections?: SourceRoute['connections'];
 }
 
 export interface Searchset {
@@ -61,7 +62,7 @@ export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (p
     request.method === 'GET'
       ? { url: `${request.url}?${request.form.toString()}` }
       : { url: request.url, method: 'POST' as const, form: request.form };
-  let answer = await fetchJsonAnswer({ ...first, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId, parse: parseFhirJson });
+  let answer = await fetchJsonAnswer({ ...first, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId, connections: request.connections, parse: parseFhirJson });
   for (let pages = 1; ; pages++) {
     const page = readSearchsetPage(answer.body, request.resourceType);
     await onPage({ ...page, lastUpdated: lastUpdatedOf(answer.body), date: answer.date });
@@ -70,7 +71,7 @@ export async function forEachSearchsetPage(request: SearchsetRequest, onPage: (p
     const next = nextUrl(page.next, serviceBaseOf(request.url, request.resourceType), origin, request.resourceType);
     if (seen.has(next)) throw new SourceError('malformed', `${request.resourceType} search links back to a page already read`);
     seen.add(next);
-    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId, parse: parseFhirJson });
+    answer = await fetchJsonAnswer({ url: next, accept: FHIR_JSON, signal: request.signal, timeoutMs: request.requestTimeoutMs, sourceId: request.sourceId, connections: request.connections, parse: parseFhirJson });
   }
 }
 

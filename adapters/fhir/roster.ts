@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from '../../lib/logger';
 import { isValidNam, normalizeNam } from '../../lib/nam';
 import type { SourceConfig } from '../../lib/sources';
+import type { SourceRoute } from '../http';
 import type { RosterEntry, RosterRequest, RosterSource } from '../port';
 import { parseInstant, serverStartOf, ROSTER_CLOCK_DEFAULTS, type RosterClockOptions } from '../server-clock';
 import { forEachSearchsetPage } from './paging';
@@ -18,6 +19,8 @@ export interface FhirRosterOptions extends RosterClockOptions {
   maxPages: number;
   /** Where the count of Patients without a usable id goes (never which ones). */
   logger?: Logger;
+  /** The service's source credentials (adapters/source-connections.ts). */
+  connections?: SourceRoute['connections'];
 }
 
 export const FHIR_ROSTER_DEFAULTS: FhirRosterOptions = {
@@ -104,7 +107,7 @@ export function createFhirRoster(source: SourceConfig, overrides: Partial<FhirRo
       let people = 0;
       let skipped = 0;
       const form = rosterSearchForm(source, since, options.pageSize);
-      const pages = await forEachSearchsetPage({ url, resourceType: 'Patient', form, signal: request.signal, requestTimeoutMs: request.requestTimeoutMs, maxPages: options.maxPages, sourceId: source.id }, async (page) => {
+      const pages = await forEachSearchsetPage({ url, resourceType: 'Patient', form, signal: request.signal, requestTimeoutMs: request.requestTimeoutMs, maxPages: options.maxPages, sourceId: source.id, connections: options.connections }, async (page) => {
         cursor ??= serverStartOf({ stated: page.lastUpdated, date: page.date }, startedAt, options.clockMarginMs).toISO()!;
         const { entries, skipped: without } = rosterEntriesOf(page.matches, source);
         skipped += without;

@@ -1,6 +1,7 @@
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import type { Logger } from '../../lib/logger';
 import type { SourceConfig } from '../../lib/sources';
+import type { SourceRoute } from '../http';
 import { SourceError, type CrossReferenceFeed, type RecordQuery } from '../port';
 import type { CapabilityCache } from './capability-cache';
 import { capabilitiesOf, offersChainedSearch, offersInclude, type ServerCapabilities } from './capabilities';
@@ -37,6 +38,8 @@ export interface SearchDeps {
   /** Where the ids a Patient search found are kept, so the next view asks by id at once. */
   xref?: CrossReferenceFeed;
   logger?: Logger;
+  /** The service's source credentials (adapters/source-connections.ts). */
+  connections?: SourceRoute['connections'];
 }
 
 /** Each asked NAM's matches, and what came along to map them with. */
@@ -138,7 +141,7 @@ async function runSearch(source: SourceConfig & { url: string }, search: Patient
 async function searchset(source: SourceConfig & { url: string }, type: string, form: URLSearchParams, capabilities: ServerCapabilities, signal: AbortSignal, deps: SearchDeps): Promise<Searchset> {
   const post = capabilitiesOf(capabilities, type).post;
   try {
-    return await fetchSearchset({ url: post ? `${source.url}/${type}/_search` : `${source.url}/${type}`, method: post ? 'POST' : 'GET', resourceType: type, form, signal, sourceId: source.id });
+    return await fetchSearchset({ url: post ? `${source.url}/${type}/_search` : `${source.url}/${type}`, method: post ? 'POST' : 'GET', resourceType: type, form, signal, sourceId: source.id, connections: deps.connections });
   } catch (error) {
     // The server refused what its statement led us to ask: read the statement again next time.
     if (isRejection(error)) deps.capabilities.refresh();

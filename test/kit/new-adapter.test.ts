@@ -41,7 +41,7 @@ describe('a new protocol', () => {
     expect(created).toContain('created test/adapters/acme-lab/mapping.test.ts');
     expect(created).toContain('created test/fixtures/acme-lab/labResults.json');
     expect(created).toContain("'acme-lab': { summary:");
-    expect(created).toContain("'acme-lab': { recordSources: (source) => createAcmeLabSources(source) }");
+    expect(created).toContain("'acme-lab': { recordSources: (source, deps) => createAcmeLabSources(source, deps) }");
     expect(created).toContain("'acme-lab': { batching: 'one-search' }");
   });
 
@@ -72,7 +72,7 @@ describe('a new protocol', () => {
 test('a record source per kind of the domain it serves', () => {
   const clinical = scaffoldProtocol('acme-emr', 'CLINICAL', root, scratch);
   const index = clinical.files.find((f) => f.path.endsWith(join('acme-emr', 'index.ts')))!.content;
-  expect(index).toContain("recordSource(source, 'encounters'), recordSource(source, 'conditions'), recordSource(source, 'allergies'), recordSource(source, 'immunizations')");
+  expect(index).toContain("recordSource(source, 'encounters', deps.connections), recordSource(source, 'conditions', deps.connections), recordSource(source, 'allergies', deps.connections), recordSource(source, 'immunizations', deps.connections)");
 });
 
 test.each([

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectSources, disconnectSource, fetchJsonAnswer } from '../../../adapters/http';
+import { fetchJsonAnswer } from '../../../adapters/http';
+import { SourceConnections } from '../../../adapters/source-connections';
 import type { SourceConfig } from '../../../lib/sources';
 import { makeSourcePki, pharmacyAt, protectedFhir, tokenEndpoint, type TestServer } from './support';
 
@@ -13,7 +14,8 @@ import { makeSourcePki, pharmacyAt, protectedFhir, tokenEndpoint, type TestServe
 let dir: string;
 let pki: ReturnType<typeof makeSourcePki>;
 const servers: TestServer[] = [];
-const connected: string[] = [];
+/** The credentials the adapters keep, one set per source connected by a test (adapters/source-connections.ts). */
+const connectionsOf = new Map<string, SourceConnections>();
 let ids = 0;
 
 beforeAll(() => {
@@ -22,7 +24,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
-  for (const id of connected.splice(0)) disconnectSource(id);
+  for (const connections of connectionsOf.values()) connections.retain([]);
+  connectionsOf.clear();
   for (const server of servers.splice(0)) await server.close();
   delete process.env.QHR_TEST_CLIENT_SECRET;
 });
@@ -34,12 +37,13 @@ const requiringClientCert = (server = 'source-server'): https.ServerOptions => (
 const ourTls = () => ({ certFile: pki.file('gateway-client.crt'), keyFile: pki.file('gateway-client.key'), caFile: pki.file('source-ca.crt') });
 
 async function connect(source: SourceConfig): Promise<SourceConfig> {
-  connectSources([source]);
-  connected.push(source.id);
+  const connections = new SourceConnections();
+  connections.connect([source]);
+  connectionsOf.set(source.id, connections);
   return source;
 }
 
-const ask = (source: SourceConfig) => fetchJsonAnswer({ url: `${source.url}/MedicationDispense?_count=10`, accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id });
+const ask = (source: SourceConfig) => fetchJsonAnswer({ url: `${source.url}/MedicationDispense?_count=10`, accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id, connections: connectionsOf.get(source.id) });
 
 test('with our client certificate from its CA, a source requiring mutual TLS answers', async () => {
   const fhir = await protectedFhir(() => true, { tls: requiringClientCert() });

@@ -1,4 +1,5 @@
-import { connectSources, disconnectSource, fetchJsonAnswer } from '../../../adapters/http';
+import { fetchJsonAnswer } from '../../../adapters/http';
+import { SourceConnections } from '../../../adapters/source-connections';
 import type { SourceConfig } from '../../../lib/sources';
 import { json, listen, pharmacyAt, protectedFhir, searchset, type TestServer } from './support';
 
@@ -8,11 +9,13 @@ import { json, listen, pharmacyAt, protectedFhir, searchset, type TestServer } f
  * not name. Real servers on 127.0.0.1; "another origin" is another port of the same host.
  */
 const servers: TestServer[] = [];
-const connected: string[] = [];
+/** The credentials the adapters keep, one set per source connected by a test (adapters/source-connections.ts). */
+const connectionsOf = new Map<string, SourceConnections>();
 let ids = 0;
 
 afterEach(async () => {
-  for (const id of connected.splice(0)) disconnectSource(id);
+  for (const connections of connectionsOf.values()) connections.retain([]);
+  connectionsOf.clear();
   for (const server of servers.splice(0)) await server.close();
   delete process.env.QHR_TEST_SOURCE_TOKEN;
 });
@@ -30,13 +33,14 @@ async function redirectingPharmacy(location: () => string, status = 307): Promis
   const fhir = await protectedFhir(new Set(['pharmacy-token']), { routes: { '/fhir/old-search': (_req, _seen, res) => res.writeHead(status, { location: location() }).end() } });
   servers.push(fhir);
   const source = pharmacyAt(`pharmacy-redirects-${++ids}`, fhir.url, { auth: { type: 'bearer', tokenEnv: 'QHR_TEST_SOURCE_TOKEN' } });
-  connectSources([source]);
-  connected.push(source.id);
+  const connections = new SourceConnections();
+  connections.connect([source]);
+  connectionsOf.set(source.id, connections);
   return { source, fhir };
 }
 
 const ask = (url: string, sourceId?: string) =>
-  fetchJsonAnswer({ url, method: 'POST', form: new URLSearchParams({ _count: '10' }), accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId });
+  fetchJsonAnswer({ url, method: 'POST', form: new URLSearchParams({ _count: '10' }), accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId, connections: sourceId === undefined ? undefined : connectionsOf.get(sourceId) });
 
 test('a redirect within the source is followed, with its token', async () => {
   let base = '';
@@ -90,7 +94,7 @@ test('a link on another origin (a paging link a server handed out) is not asked 
   const other = await elsewhere();
   const { source } = await redirectingPharmacy(() => '/');
 
-  const error = await fetchJsonAnswer({ url: `${other.url}/fhir?page=2`, accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id }).catch((e: Error) => e);
+  const error = await fetchJsonAnswer({ url: `${other.url}/fhir?page=2`, accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id, connections: connectionsOf.get(source.id) }).catch((e: Error) => e);
 
   expect(error).toMatchObject({ name: 'SourceError', failure: 'malformed', message: "malformed: a link to another origin than the source's was not followed" });
   expect(other.seen).toHaveLength(0);

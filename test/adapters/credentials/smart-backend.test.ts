@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, exportPKCS8, generateKeyPair, jwtVerify, type KeyLike } from 'jose';
-import { connectSources, disconnectSource, fetchJsonAnswer } from '../../../adapters/http';
+import { fetchJsonAnswer } from '../../../adapters/http';
+import { SourceConnections } from '../../../adapters/source-connections';
 import type { SourceConfig } from '../../../lib/sources';
 import { pharmacyAt, protectedFhir, tokenEndpoint, type Seen, type TestServer } from './support';
 
@@ -16,14 +17,16 @@ const KID = 'qhr-2026-11';
 const SCOPE = 'system/MedicationDispense.rs';
 
 const servers: TestServer[] = [];
-const connected: string[] = [];
+/** The credentials the adapters keep, one set per source connected by a test (adapters/source-connections.ts). */
+const connectionsOf = new Map<string, SourceConnections>();
 let dir: string;
 let ids = 0;
 
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'smart-backend-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
-  for (const id of connected.splice(0)) disconnectSource(id);
+  for (const connections of connectionsOf.values()) connections.retain([]);
+  connectionsOf.clear();
   for (const server of servers.splice(0)) await server.close();
 });
 
@@ -61,12 +64,13 @@ async function smartPharmacy(alg: 'RS384' | 'ES384', keyFormat: 'pem' | 'jwk' = 
   const fhir = await protectedFhir(auth.valid);
   servers.push(auth, fhir);
   const source: SourceConfig = pharmacyAt(`pharmacy-smart-${ids}`, fhir.url, { auth: { type: 'smart-backend', tokenUrl, clientId: CLIENT_ID, privateKeyFile: keyFile, kid: KID, scope: SCOPE } });
-  connectSources([source], clock ? { now: () => clock.now } : {});
-  connected.push(source.id);
+  const connections = new SourceConnections(clock ? { now: () => clock.now } : {});
+  connections.connect([source]);
+  connectionsOf.set(source.id, connections);
   return { source, auth, fhir, jtis };
 }
 
-const ask = (source: SourceConfig) => fetchJsonAnswer({ url: `${source.url}/MedicationDispense?_count=10`, accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id });
+const ask = (source: SourceConfig) => fetchJsonAnswer({ url: `${source.url}/MedicationDispense?_count=10`, accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id, connections: connectionsOf.get(source.id) });
 
 test.each([
   ['RS384', 'an RSA key'],

@@ -2,8 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRosterSources } from '../../../adapters';
-import { connectSources, disconnectSource, fetchJsonAnswer } from '../../../adapters/http';
+import { createRecordSources, createRosterSources } from '../../../adapters';
+import { fetchJsonAnswer } from '../../../adapters/http';
+import { SourceConnections } from '../../../adapters/source-connections';
 import { parseSources, SourcesFileError, type SourceConfig } from '../../../lib/sources';
 import { makeSourcePki, pharmacyAt, protectedFhir, type TestServer } from './support';
 
@@ -15,7 +16,8 @@ import { makeSourcePki, pharmacyAt, protectedFhir, type TestServer } from './sup
 let dir: string;
 let pki: ReturnType<typeof makeSourcePki>;
 const servers: TestServer[] = [];
-const connected: string[] = [];
+/** The credentials the adapters keep, one set per source connected by a test (adapters/source-connections.ts). */
+const connectionsOf = new Map<string, SourceConnections>();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'source-secrets-'));
@@ -23,7 +25,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
-  for (const id of connected.splice(0)) disconnectSource(id);
+  for (const connections of connectionsOf.values()) connections.retain([]);
+  connectionsOf.clear();
   for (const server of servers.splice(0)) await server.close();
   delete process.env.QHR_TEST_SOURCE_TOKEN;
   delete process.env.QHR_TEST_CLIENT_SECRET;
@@ -33,8 +36,9 @@ const SMART = { type: 'smart-backend', tokenUrl: 'https://auth.pharmacie-plateau
 const pharmacy = (extra: Partial<SourceConfig>) => pharmacyAt('pharmacy-mtl-centre', 'https://fhir.pharmacie-plateau.example', extra);
 const startError = (sources: SourceConfig[]) => {
   try {
-    connectSources(sources);
-    sources.forEach((s) => connected.push(s.id));
+    const connections = new SourceConnections();
+    connections.connect(sources);
+    sources.forEach((s) => connectionsOf.set(s.id, connections));
   } catch (error) {
     return error as Error;
   }
@@ -113,13 +117,33 @@ test('a bad source in a new list leaves the sources connected as they were', asy
   const fhir = await protectedFhir(new Set(['token-before']));
   servers.push(fhir);
   const source = pharmacyAt('pharmacy-kept', fhir.url, { auth: { type: 'bearer', tokenEnv: 'QHR_TEST_SOURCE_TOKEN' } });
-  connectSources([source]);
-  connected.push(source.id);
+  const connections = new SourceConnections();
+  connections.connect([source]);
+  connectionsOf.set(source.id, connections);
 
   writeFileSync(join(dir, 'token-after'), 'token-after');
   const changed = { ...source, auth: { type: 'bearer' as const, tokenFile: join(dir, 'token-after') } };
-  expect(() => connectSources([changed, pharmacy({ auth: { type: 'bearer', tokenEnv: 'QHR_TEST_UNSET' } })])).toThrow(/QHR_TEST_UNSET is not set/);
+  expect(() => connections.connect([changed, pharmacy({ auth: { type: 'bearer', tokenEnv: 'QHR_TEST_UNSET' } })])).toThrow(/QHR_TEST_UNSET is not set/);
 
-  await fetchJsonAnswer({ url: `${source.url}/MedicationDispense`, accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id });
+  await fetchJsonAnswer({ url: `${source.url}/MedicationDispense`, accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id, connections });
   expect(fhir.seen.map((s) => s.authorization)).toEqual(['Bearer token-before']);
+});
+
+test("the adapters as a service makes them send the source's token with every request: its CapabilityStatement read and its roster read", async () => {
+  process.env.QHR_TEST_SOURCE_TOKEN = 'service-token';
+  const fhir = await protectedFhir(new Set(['service-token']));
+  servers.push(fhir);
+  const source = pharmacyAt('pharmacy-through-adapters', fhir.url, { auth: { type: 'bearer', tokenEnv: 'QHR_TEST_SOURCE_TOKEN' } });
+  const connections = new SourceConnections();
+  connectionsOf.set(source.id, connections);
+
+  const [dispenses] = createRecordSources([source], { connections });
+  await dispenses.prepare!(AbortSignal.timeout(10_000));
+  const [roster] = createRosterSources([source], { connections });
+  await roster.read({ signal: AbortSignal.timeout(10_000), requestTimeoutMs: 10_000, onPage: async () => undefined });
+
+  const paths = fhir.seen.map((s) => new URL(s.path, 'http://x').pathname);
+  expect(paths).toContain('/fhir/metadata');
+  expect(paths.some((path) => path.startsWith('/fhir/Patient'))).toBe(true);
+  expect(new Set(fhir.seen.map((s) => s.authorization))).toEqual(new Set(['Bearer service-token']));
 });

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectSources, disconnectSource, fetchJsonAnswer } from '../../../adapters/http';
+import { fetchJsonAnswer } from '../../../adapters/http';
+import { SourceConnections } from '../../../adapters/source-connections';
 import { fetchSearchset } from '../../../adapters/fhir/paging';
 import type { SourceConfig } from '../../../lib/sources';
 import { json, listen, pharmacyAt, protectedFhir, tokenEndpoint, type TestServer } from './support';
@@ -11,14 +12,16 @@ import { json, listen, pharmacyAt, protectedFhir, tokenEndpoint, type TestServer
  * and a FHIR-like server that answers only with its tokens, both on 127.0.0.1.
  */
 const servers: TestServer[] = [];
-const connected: string[] = [];
+/** The credentials the adapters keep, one set per source connected by a test (adapters/source-connections.ts). */
+const connectionsOf = new Map<string, SourceConnections>();
 let dir: string;
 let ids = 0;
 
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'source-tokens-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
-  for (const id of connected.splice(0)) disconnectSource(id);
+  for (const connections of connectionsOf.values()) connections.retain([]);
+  connectionsOf.clear();
   for (const server of servers.splice(0)) await server.close();
   delete process.env.QHR_TEST_SOURCE_TOKEN;
   delete process.env.QHR_TEST_CLIENT_SECRET;
@@ -28,13 +31,14 @@ const kept = <T extends TestServer>(server: T) => (servers.push(server), server)
 
 /** Connects a source (as the adapters do at start) and gives it back. */
 function connect(source: SourceConfig, clock?: { now: number }): SourceConfig {
-  connectSources([source], clock ? { now: () => clock.now } : {});
-  connected.push(source.id);
+  const connections = new SourceConnections(clock ? { now: () => clock.now } : {});
+  connections.connect([source]);
+  connectionsOf.set(source.id, connections);
   return source;
 }
 
 const ask = (source: SourceConfig, path = '/MedicationDispense/_search') =>
-  fetchJsonAnswer({ url: `${source.url}${path}`, method: 'POST', form: new URLSearchParams({ _count: '100' }), accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id });
+  fetchJsonAnswer({ url: `${source.url}${path}`, method: 'POST', form: new URLSearchParams({ _count: '100' }), accept: 'application/fhir+json', signal: AbortSignal.timeout(10_000), sourceId: source.id, connections: connectionsOf.get(source.id) });
 
 const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: Error) => error);
 
@@ -187,7 +191,7 @@ describe('OAuth 2.0 client credentials (type client-credentials)', () => {
     const fhir = kept(await protectedFhir(auth.valid));
     const source = connect(clientCredentialsPharmacy(fhir.url, auth.tokenUrl));
 
-    const { matches } = await fetchSearchset({ url: `${source.url}/MedicationDispense/_search`, resourceType: 'MedicationDispense', form: new URLSearchParams(), signal: AbortSignal.timeout(10_000), sourceId: source.id });
+    const { matches } = await fetchSearchset({ url: `${source.url}/MedicationDispense/_search`, resourceType: 'MedicationDispense', form: new URLSearchParams(), signal: AbortSignal.timeout(10_000), sourceId: source.id, connections: connectionsOf.get(source.id) });
 
     expect(matches.map((m) => m.id)).toEqual(['4501', '4502']);
     expect(fhir.seen.map((s) => [s.method, s.authorization])).toEqual([
