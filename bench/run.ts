@@ -11,6 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDb } from '../lib/db';
+import { maskNams } from '../lib/nam';
 import { benchLabIngestion } from './lab/ingestion';
 import { p50BySourcesSvg } from './chart';
 import { describe, figure, type Figures } from './figures';
@@ -165,7 +166,7 @@ main().then(
   (error: unknown) => {
     // The bench's own messages name no value; anything shaped like a NAM is masked in the others all the same.
     const message = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
-    progress(`failed: ${message.replace(/[A-Z]{4}\d{8}/gi, '[NAM]')}`);
+    progress(`failed: ${maskNams(message)}`);
     process.exit(1);
   },
 );

@@ -24,17 +24,10 @@
  */
 import { loadConfig } from '../lib/config';
 import { openDb, type Db } from '../lib/db';
+import { maskNams } from '../lib/nam';
 import { AccessLog, type Problem, type VerifyResult } from '../consent/access-log';
 
 const PROGRESS_EVERY = 10_000;
-
-/**
- * Belt and braces: a database message, a chain or file name should not hold a NAM, but if one ever
- * did, none leaves. A chain id is a UUID, and one that starts with eight digits after a word
- * ("chain 12345678-…", "file 12345678-…") is no NAM: four letters not preceded by a fifth, eight
- * digits not followed by more or by a UUID's next group.
- */
-const withoutNams = (text: string) => text.replace(/(?<![A-Z])[A-Z]{4}\s?\d{4}\s?\d{4}(?!\d|-[0-9a-f]{4}-)/gi, '[NAM]');
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
@@ -83,7 +76,8 @@ async function main(): Promise<number> {
         console.log(`audit: ${checked} entries checked…`);
       },
     });
-    for (const line of report(result)) console.log(`audit: ${withoutNams(line)}`);
+    // Belt and braces: a database message, a chain or file name should not hold a NAM, but if one ever did, none leaves.
+    for (const line of report(result)) console.log(`audit: ${maskNams(line)}`);
     return result.ok ? 0 : 1;
   } finally {
     await db.close();
@@ -95,7 +89,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`audit: cannot verify: ${withoutNams(error instanceof Error ? error.message : String(error))}`);
+    console.error(`audit: cannot verify: ${maskNams(error instanceof Error ? error.message : String(error))}`);
     process.exitCode = 2;
   },
 );

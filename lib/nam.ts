@@ -31,6 +31,16 @@ export function containsNamShape(value: string): boolean {
   return /[A-Za-z]{4}\d{8}/.test(value);
 }
 
+/**
+ * A text with every NAM-shaped run replaced by `[NAM]`, either case, written solid or on the card's
+ * layout (« TREM 7556 1212 »): for messages that leave a tool (a failure, a report line) and were
+ * not built to hold one. Four letters not preceded by a fifth, eight digits not followed by more
+ * or by a UUID's next group ("chain 12345678-…" is an id, not a NAM).
+ */
+export function maskNams(text: string): string {
+  return text.replace(/(?<![A-Z])[A-Z]{4}\s?\d{4}\s?\d{4}(?!\d|-[0-9a-f]{4}-)/gi, '[NAM]');
+}
+
 /** Upper-cases and strips the spaces people type on the card's layout (« TREM 7556 1212 »). */
 export function normalizeNam(value: string): string {
   return value.replace(/\s+/g, '').toUpperCase();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { maskNams } from '../../lib/nam';
 import type { LoadResult } from './result';
 
 /**
@@ -48,7 +49,7 @@ export function finish(result: LoadResult): void {
  * A failure as one line safe to print: our messages name no value, but a parser's may quote the
  * config (which holds NAMs and tokens), so anything shaped like a NAM is masked and the line cut.
  */
-export const safeMessage = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error').replace(/[A-Z]{4}\d{8}/gi, '[NAM]').slice(0, 200);
+export const safeMessage = (error: unknown) => maskNams(error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error').slice(0, 200);
 
 /** Stops the program when its launcher goes (stdin closes), and reports a failure without data. */
 export function runProgram(name: string, main: () => Promise<LoadResult>): void {

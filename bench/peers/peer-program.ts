@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from '../../lib/config';
+import { maskNams } from '../../lib/nam';
 
 /** What every peer program is told: where to listen, which supergraph, where the subgraphs run. */
 export interface PeerSettings {
@@ -70,7 +71,7 @@ export function peerProgram(kind: string, serve: (options: PeerSettings) => Prom
     .catch((error: unknown) => {
       // Nothing here comes from a request, but a NAM-shaped string is masked all the same.
       const message = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
-      process.stderr.write(`${kind} peer failed to start: ${message.replace(/[A-Z]{4}\d{8}/gi, '[NAM]')}\n`);
+      process.stderr.write(`${kind} peer failed to start: ${maskNams(message)}\n`);
       process.exit(1);
     });
 }

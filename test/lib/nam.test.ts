@@ -1,4 +1,4 @@
-import { isValidNam, namFor, normalizeNam } from '../../lib/nam';
+import { isValidNam, maskNams, namFor, normalizeNam } from '../../lib/nam';
 
 describe('the NAM (Québec health insurance number)', () => {
   test('a man born on 12 December 1975 has month 12 in his NAM', () => {
@@ -37,5 +37,12 @@ describe('the NAM (Québec health insurance number)', () => {
 
   test('accents in names are dropped when the demo builds a NAM', () => {
     expect(namFor('Bélanger', 'Émilie', '1980-01-02', 'F', 10).slice(0, 4)).toBe('BELE');
+  });
+});
+
+describe('NAMs kept out of the messages a tool prints', () => {
+  test('a NAM, solid or on the card layout, in either case, is masked; ids and other numbers are not', () => {
+    expect(maskNams('cannot read TREM75561212 nor trem 7556 1212')).toBe('cannot read [NAM] nor [NAM]');
+    expect(maskNams('chain 12345678-90ab-4cde-8f01-23456789abcd, file ABCDE12345678, request 42')).toBe('chain 12345678-90ab-4cde-8f01-23456789abcd, file ABCDE12345678, request 42');
   });
 });
