@@ -1,7 +1,7 @@
 /**
  * Liveness and readiness, as orchestrators probe them. Both answer without a token and say
  * nothing personal: a fixed status and, for readiness, "ok" or "fail" per dependency, named by
- * what it is (database, redis, subgraph:<name>, lab:<source id>), never by an address or an error.
+ * what it is (database, redis, subgraph:<name>, mllp:<source id>), never by an address or an error.
  */
 
 /** One dependency a service needs to do its work: resolves when it answers, rejects (or hangs) when not. */

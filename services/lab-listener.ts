@@ -24,7 +24,7 @@ import type { Metrics } from '../ops/metrics';
 export interface LabListeners {
   /** The port each lab source's listener opened (kept current as the sources file is reloaded). */
   ports: Map<string, number>;
-  /** For /ready: each lab source's listener still accepts connections (`lab:<source id>`), as of now. */
+  /** For /ready: each MLLP source's listener (a laboratory's or a pharmacy's) still accepts connections (`mllp:<source id>`), as of now. */
   checks(): ReadinessCheck[];
   stop(): Promise<void>;
 }
@@ -118,7 +118,7 @@ export async function startLabListeners(deps: LabListenerDeps): Promise<LabListe
   });
   return {
     ports,
-    checks: () => [...open.entries()].map(([id, { receiver }]) => listeningCheck(`lab:${id}`, () => receiver.listening)),
+    checks: () => [...open.entries()].map(([id, { receiver }]) => listeningCheck(`mllp:${id}`, () => receiver.listening)),
     stop: async () => {
       stopWatching();
       // The listeners close at once (synchronously: nobody connects after "stopping" is said), then

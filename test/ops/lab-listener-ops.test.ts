@@ -56,7 +56,7 @@ describe('the lab listeners, with OPS_PORT set', () => {
     const response = await fetch(`${opsUrl}/ready`);
     expect(response.status).toBe(200);
     // The demo's laboratory, and its MLLP pharmacy: one listener each.
-    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', ...Object.fromEntries([...listeners.ports.keys()].map((id) => [`lab:${id}`, 'ok'])) } });
+    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', ...Object.fromEntries([...listeners.ports.keys()].map((id) => [`mllp:${id}`, 'ok'])) } });
     expect([...listeners.ports.keys()]).toContain(sourceId);
   });
 

@@ -49,7 +49,7 @@ describe('the gateway answers probes without a token', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { status: string; checks: Record<string, string> };
     expect(body.status).toBe('ok');
-    const labs = [...stack.platform.labPorts.keys()].map((id) => `lab:${id}`);
+    const labs = [...stack.platform.labPorts.keys()].map((id) => `mllp:${id}`);
     expect(Object.keys(body.checks)).toEqual(expect.arrayContaining(['database', 'subgraph:patient-index', 'subgraph:pharmacy', 'subgraph:lab', 'subgraph:imaging', 'subgraph:clinic', ...labs]));
     expect(Object.values(body.checks).every((state) => state === 'ok')).toBe(true);
   });
