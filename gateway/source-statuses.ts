@@ -1,7 +1,7 @@
 import { facilityOf } from '../adapters/port';
 import type { SourceConfig } from '../lib/sources';
 import type { Facility } from '../schema/records';
-import type { SourceReport, SourceSelection } from '../subgraphs/ask-sources';
+import type { SourceFailureCode, SourceReport, SourceSelection } from '../subgraphs/ask-sources';
 
 /** One entry of `Patient.sources` (contract type SourceStatus, with its additive fields). */
 export interface SourceStatus {
@@ -12,6 +12,7 @@ export interface SourceStatus {
   answeredAt: string | null;
   selectedBy: SourceSelection;
   locatorReadAt: string | null;
+  failure: SourceFailureCode | null;
 }
 
 /**
@@ -55,6 +56,8 @@ export function sourceStatuses(sources: readonly SourceConfig[]) {
         answeredAt: oldest(previous?.answeredAt ?? null, report.answeredAt ?? null),
         selectedBy: report.selectedBy,
         locatorReadAt: report.locatorReadAt ?? null,
+        // The first kind's failure stands for the domain's (a clinic's Condition search timing out, say).
+        failure: previous?.failure ?? report.failure ?? null,
         order: known.order,
       });
     }

@@ -24,7 +24,22 @@ export interface SourceReport {
   selectedBy: SourceSelection;
   /** When the locator last read the source's roster (ISO 8601), for pull sources it has read. */
   locatorReadAt?: string;
+  /** Why it did not answer (UNAVAILABLE only), as the API's SourceFailure: a category, never the source's words. */
+  failure?: SourceFailureCode;
 }
+
+/** The API's SourceFailure (subgraphs/patient-index/schema.graphql). */
+export type SourceFailureCode = 'TIMEOUT' | 'NETWORK' | 'HTTP_STATUS' | 'MALFORMED' | 'UNATTRIBUTABLE' | 'STORE' | 'CIRCUIT_OPEN' | 'OTHER';
+
+const FAILURE_CODES: Record<string, SourceFailureCode> = {
+  timeout: 'TIMEOUT',
+  network: 'NETWORK',
+  'http-status': 'HTTP_STATUS',
+  malformed: 'MALFORMED',
+  unattributable: 'UNATTRIBUTABLE',
+  store: 'STORE',
+  'circuit-open': 'CIRCUIT_OPEN',
+};
 
 /** A person as the subgraph knows them, from the patient index: where their records are, and whether to ask everyone. */
 export interface PersonKeys {
@@ -113,7 +128,7 @@ export async function askSources<K extends RecordKind>(sources: readonly RecordS
   await Promise.all(
     planAsks(sources, people, deps.coverage).map(async ({ source, patients, selectedBy }) => {
       const readAt = deps.coverage.of(source.source).readAt?.toISOString();
-      const report = (nams: readonly string[], state: SourceReport['state'], asked: boolean, answeredAt?: (nam: string) => string) =>
+      const report = (nams: readonly string[], state: SourceReport['state'], asked: boolean, answeredAt?: (nam: string) => string, failure?: SourceFailureCode) =>
         nams.forEach((nam) =>
           reports.push({
             nam,
@@ -125,6 +140,7 @@ export async function askSources<K extends RecordKind>(sources: readonly RecordS
             selectedBy: selectedBy.get(nam)!,
             ...(answeredAt ? { answeredAt: answeredAt(nam) } : {}),
             ...(readAt ? { locatorReadAt: readAt } : {}),
+            ...(failure ? { failure } : {}),
           }),
         );
       const key = { sourceId: source.source.id, kind: source.kind, since };
@@ -153,7 +169,7 @@ export async function askSources<K extends RecordKind>(sources: readonly RecordS
       } catch (error) {
         const failure = failureOf(error);
         const ms = performance.now() - started;
-        report(nams, 'UNAVAILABLE', failure !== 'circuit-open');
+        report(nams, 'UNAVAILABLE', failure !== 'circuit-open', undefined, FAILURE_CODES[failure] ?? 'OTHER');
         deps.observer?.sourceAnswered(source.source.id, source.kind, failure, ms / 1000);
         deps.logger.warn({ source: source.source.id, kind: source.kind, people: asked.length, ms: Math.round(ms), failure }, 'source unavailable');
       }
@@ -166,8 +182,13 @@ export async function askSources<K extends RecordKind>(sources: readonly RecordS
 function failureOf(error: unknown): string {
   const failure = (error as { failure?: string }).failure;
   if (failure) return failure;
-  // cockatiel's errors are named "Error": recognised by its own predicates, not by name.
-  if (isTaskCancelledError(error)) return 'timeout';
+  // cockatiel's errors are named "Error": recognised by what they carry, not by name. Its own
+  // isTaskCancelledError (3.2.1, dist/errors/Errors.js) tests for `isBulkheadRejectedError`, so a
+  // timeout would be told apart from nothing: the flag its TaskCancelledError sets is read directly.
+  if (isTaskCancelledError(error) || (error as { isTaskCancelledError?: unknown })?.isTaskCancelledError === true) return 'timeout';
+  // The source's time budget ran out while the adapter waited on something shared (a
+  // CapabilityStatement read): the abort itself may win the race with cockatiel's own error.
+  if ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') return 'timeout';
   if (isBrokenCircuitError(error)) return 'circuit-open';
   return (error as Error)?.name ?? 'Error';
 }

@@ -60,6 +60,16 @@ describe('when a source fails, the rest of the record still comes back', () => {
     expect(text).not.toMatch(/Maintenance|<html|TREM75561212|stack|Tremblay/);
   });
 
+  test('each unavailable source says why in general terms (no answer in time, an answer that cannot be read), and one that answered says nothing', async () => {
+    const { person } = await montrealPatient();
+    const { body } = await stack.query(`query($nam: NAM!) { patient(nam: $nam) { medications { id } encounters { id } sources { source { id } state failure } } }`, { nam: person.nam });
+    const failureOf = (id: string) => body.data.patient.sources.find((s: { source: { id: string } }) => s.source.id === id)?.failure;
+    // After a few views, a source that keeps failing has its circuit opened: it is not waited on.
+    expect(['TIMEOUT', 'CIRCUIT_OPEN']).toContain(failureOf('pharmacy-silent'));
+    expect(['MALFORMED', 'CIRCUIT_OPEN']).toContain(failureOf('clinic-mtl-east'));
+    expect(failureOf('pharmacy-mtl-centre')).toBeNull();
+  });
+
   test('no error carries a stack trace or a source’s raw response, and the logs name the failure only by kind', async () => {
     await montrealPatient();
     const failures = stack.logs.filter((line) => line.includes('source unavailable'));

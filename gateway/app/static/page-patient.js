@@ -88,7 +88,10 @@ function sources(list) {
           columns: [
             { label: t('sources.source'), cell: (s) => s.source.name, rowHeader: true },
             { label: t('sources.domain'), cell: (s) => t(`domain.${s.domain}`) },
-            { label: t('sources.state'), cell: (s) => h('span', { class: `state state-${s.state}` }, h('span', { 'aria-hidden': 'true' }, s.state === 'OK' ? '✓ ' : '✗ '), t(`sources.${s.state}`)) },
+            {
+              label: t('sources.state'),
+              cell: (s) => h('span', { class: `state state-${s.state}` }, h('span', { 'aria-hidden': 'true' }, s.state === 'OK' ? '✓ ' : '✗ '), t(`sources.${s.state}`), s.failure ? ` (${t(`sources.failure.${s.failure}`)})` : ''),
+            },
             { label: t('sources.asked'), cell: asked },
             { label: t('sources.answeredAt'), cell: (s) => dateTime(s.answeredAt) },
             { label: t('sources.selectedBy'), cell: (s) => t(`sources.${s.selectedBy}`) },
