@@ -40,7 +40,7 @@ export interface ProtocolAdapter {
 export const PROTOCOL_ADAPTERS = {
   'fhir-r4': {
     recordSources: (source, deps) => createFhirSources(source, { xref: deps.xref, logger: deps.logger, capabilities: deps.fhirCapabilities, connections: deps.connections }),
-    roster: (source, deps) => createFhirRoster(source, { logger: deps.logger, connections: deps.connections }),
+    roster: (source, deps) => createFhirRoster(source, { logger: deps.logger, connections: deps.connections, capabilities: deps.fhirCapabilities }),
   },
   dicomweb: { recordSources: (source, deps) => createDicomwebSources(source, { connections: deps.connections }), roster: (source, deps) => createDicomwebRoster(source, { logger: deps.logger, connections: deps.connections }) },
   // HL7 v2 sources push their data: the locator learns of their people at each message, no roster.

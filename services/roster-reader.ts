@@ -4,6 +4,7 @@
  * services/stack.ts. Reads each pull source's roster every `rosterIntervalMs` (ROSTER_INTERVAL_MS).
  */
 import { createRosterSources } from '../adapters';
+import { CapabilityCaches } from '../adapters/fhir/capability-cache';
 import { SourceConnections } from '../adapters/source-connections';
 import type { AnswerInvalidation } from '../adapters/port';
 import type { Config } from '../lib/config';
@@ -42,16 +43,18 @@ export async function createRosterReader(deps: RosterReaderDeps): Promise<Runnin
   await locator.migrate();
   await xref.migrate();
   const catalog = deps.catalog ?? fixedCatalog(config.sources);
-  // The sources' credentials, kept across reloads (adapters/source-connections.ts).
+  // The sources' credentials and their servers' CapabilityStatements, kept across reloads.
   const connections = new SourceConnections();
-  let rosters = createRosterSources(catalog.connected, { logger, connections });
+  const fhirCapabilities = new CapabilityCaches({ logger, connections });
+  let rosters = createRosterSources(catalog.connected, { logger, connections, fhirCapabilities });
   const onRead = deps.metrics && readsInto(deps.metrics);
   const reads = new RosterReads({ rosters, locator, xref, invalidation: deps.invalidation, logger, defaultIntervalMs: config.locator.rosterIntervalMs, defaultTimeoutMs: config.sourceTimeoutMs, concurrency: config.locator.rosterConcurrency, onRead });
   // A source added to the sources file is read at the next tick, without a restart.
   const stopWatching = catalog.onChange((connected) => {
-    rosters = createRosterSources(connected, { logger, connections });
+    rosters = createRosterSources(connected, { logger, connections, fhirCapabilities });
     reads.setRosters(rosters);
     connections.retain(connected);
+    fhirCapabilities.retain(connected);
   });
   return {
     get sources() {

@@ -5,6 +5,7 @@ import type { SourceConfig } from '../../lib/sources';
 import type { SourceRoute } from '../http';
 import type { RosterEntry, RosterRequest, RosterSource } from '../port';
 import { parseInstant, serverStartOf, ROSTER_CLOCK_DEFAULTS, type RosterClockOptions } from '../server-clock';
+import { searchesByPost, type CapabilityCaches } from './capability-cache';
 import { forEachSearchsetPage } from './paging';
 import { escapeSearchValue } from './patients';
 
@@ -21,6 +22,12 @@ export interface FhirRosterOptions extends RosterClockOptions {
   logger?: Logger;
   /** The service's source credentials (adapters/source-connections.ts). */
   connections?: SourceRoute['connections'];
+  /**
+   * The service's CapabilityStatement caches: a server whose statement says it takes search by GET
+   * only is read by GET. A roster search names nobody (a system, a date), so nothing personal goes
+   * in its URL. Unset, or the statement unreadable, the roster is read by POST.
+   */
+  capabilities?: CapabilityCaches;
 }
 
 export const FHIR_ROSTER_DEFAULTS: FhirRosterOptions = {
@@ -97,17 +104,21 @@ export function rosterSearchForm(source: SourceConfig, since: string | undefined
 export function createFhirRoster(source: SourceConfig, overrides: Partial<FhirRosterOptions> = {}): RosterSource {
   if (source.protocol !== 'fhir-r4' || !source.url) throw new Error(`source ${source.id} is not a FHIR R4 source with a base URL`);
   const options = { ...FHIR_ROSTER_DEFAULTS, ...overrides };
-  const url = `${source.url.replace(/\/+$/, '')}/Patient/_search`;
+  const base = source.url.replace(/\/+$/, '');
+  const statement = options.capabilities?.for({ ...source, url: base });
   return {
     source,
     async read(request: RosterRequest) {
+      const capabilities = await statement?.get(request.signal).catch(() => undefined);
+      const post = !capabilities || searchesByPost(capabilities, 'Patient');
+      const url = post ? `${base}/Patient/_search` : `${base}/Patient`;
       const since = parseInstant(request.cursor)?.minus({ milliseconds: options.overlapMs }).toISO() ?? undefined;
       const startedAt = options.now();
       let cursor: string | undefined;
       let people = 0;
       let skipped = 0;
       const form = rosterSearchForm(source, since, options.pageSize);
-      const pages = await forEachSearchsetPage({ url, resourceType: 'Patient', form, signal: request.signal, requestTimeoutMs: request.requestTimeoutMs, maxPages: options.maxPages, sourceId: source.id, connections: options.connections }, async (page) => {
+      const pages = await forEachSearchsetPage({ url, method: post ? 'POST' : 'GET', resourceType: 'Patient', form, signal: request.signal, requestTimeoutMs: request.requestTimeoutMs, maxPages: options.maxPages, sourceId: source.id, connections: options.connections }, async (page) => {
         cursor ??= serverStartOf({ stated: page.lastUpdated, date: page.date }, startedAt, options.clockMarginMs).toISO()!;
         const { entries, skipped: without } = rosterEntriesOf(page.matches, source);
         skipped += without;

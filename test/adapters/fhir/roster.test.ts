@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import { createRosterSources } from '../../../adapters';
+import { CapabilityCaches } from '../../../adapters/fhir/capability-cache';
 import { createFhirRoster, type FhirRosterOptions } from '../../../adapters/fhir/roster';
 import { SourceError, type RosterEntry, type RosterSource } from '../../../adapters/port';
 import { demoFhirResources, startDemoFhirServer, type DemoFhirServer } from '../../../demo/fhir-server';
@@ -12,7 +13,7 @@ import { createLogger } from '../../../lib/logger';
 import { DEFAULT_NAM_SYSTEM, parseSources, type SourceConfig } from '../../../lib/sources';
 import { DEFAULT_TIME_ZONE } from '../../../lib/time';
 import { recordingServer, sendJson, type RecordingServer } from '../../support/recording-server';
-import { forges, GAGNON, namPatient, plateau, ROY, searchset, TREMBLAY } from './support';
+import { fixture, forges, GAGNON, namPatient, plateau, ROY, searchset, TREMBLAY } from './support';
 
 const people = demoPeople();
 const dataset = demoFhirResources(people);
@@ -140,6 +141,20 @@ describe('what a FHIR roster read asks, and whose clock it trusts', () => {
 
     expect(fake!.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual(['POST /fhir/Patient/_search']);
     expect(Object.fromEntries(form())).toEqual({ identifier: `${DEFAULT_NAM_SYSTEM}|`, _elements: 'identifier', _count: '200' });
+  });
+
+  test('of a server whose CapabilityStatement says it takes search by GET only is read by GET, naming nobody in the URL', async () => {
+    const statement = fixture('capability-statement-hapi.json') as { rest: { resource: { interaction: { code: string; extension?: object[] }[] }[] }[] };
+    for (const resource of statement.rest[0].resource) {
+      for (const interaction of resource.interaction) if (interaction.code === 'search-type') interaction.extension = [{ url: 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-search-mode', valueCode: 'GET' }];
+    }
+    const source = await fakeFhir((n) => ({ body: n === 1 ? statement : searchset([namPatient('1', TREMBLAY)]) }));
+
+    const { entries } = await readRoster(roster(source, { capabilities: new CapabilityCaches() }));
+
+    expect(fake!.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual(['GET /fhir/metadata', 'GET /fhir/Patient']);
+    expect(Object.fromEntries(fake!.requests[1].url.searchParams)).toEqual({ identifier: `${DEFAULT_NAM_SYSTEM}|`, _elements: 'identifier', _count: '200' });
+    expect(entries).toEqual([{ nam: TREMBLAY }]);
   });
 
   test('asks a local-id source for every Patient', async () => {
