@@ -46,7 +46,7 @@ export interface World {
   /** The latency a source answers with, before jitter, under the current rule. */
   latencyMsOf(sourceId: string): number;
   setLatency(latency: LatencyOption): Promise<void>;
-  /** Requests received per source id since the last reset (pages included; zeros listed). */
+  /** The searches a view sends, received per source id since the last reset (pages included; zeros listed; not roster or CapabilityStatement reads). */
   stats(): Promise<Record<string, number>>;
   resetStats(): Promise<void>;
   /** What a correct reader finds for a person: per holding source and kind, the record ids. */

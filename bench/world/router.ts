@@ -28,8 +28,9 @@ class TooLarge extends Error {}
 
 /**
  * Every request of the world. `/<source id>/fhir/…` and `/<source id>/dicom-web/…` are the
- * sources: counted, answered, and held until the source's latency has passed since the request
- * arrived. `/_…` are the bench's controls (stats, latency, what a person should be found to have,
+ * sources: answered, and held until the source's latency has passed since the request arrived;
+ * counted when a view would send it (isRecordSearch), not when the roster reader or a
+ * CapabilityStatement read does, which run on their own schedule. `/_…` are the bench's controls (stats, latency, what a person should be found to have,
  * the process's usage): neither counted nor delayed. Nothing is ever logged: requests name people.
  */
 export function worldHandler(model: WorldModel, state: WorldState, ownUrl: () => string): RequestListener {
@@ -43,7 +44,7 @@ export function worldHandler(model: WorldModel, state: WorldState, ownUrl: () =>
     if (id?.startsWith('_')) return send(res, await control(req, [id, api].filter(Boolean).join('/')));
     const source = id ? model.sourceById(id) : undefined;
     if (!source || source.path !== `/${id}/${api}`) return send(res, { status: 404, body: { error: 'no source at this path' } });
-    state.stats.count(source.index);
+    if (isRecordSearch(api, rest, url.searchParams)) state.stats.count(source.index);
     const due = arrived + latencyOf(state.latency, source.index);
     // Links are built on the address the client used (as HAPI does), so paging works through a proxy or another host name.
     const base = `${requestOrigin(req.headers.host, ownUrl())}${source.path}`;
@@ -147,4 +148,14 @@ function send(res: ServerResponse, answer: Answer, head = false): void {
   const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
   res.writeHead(answer.status, { 'content-type': answer.type ?? 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(head ? undefined : text);
+}
+
+/**
+ * Whether a request is one a patient view sends: a FHIR search of a record type (not `metadata`,
+ * not the roster's `Patient` search: the world's servers chain, so views never search Patient) or a
+ * QIDO-RS study search for a PatientID (the roster's searches name none).
+ */
+export function isRecordSearch(api: string, rest: readonly string[], params: URLSearchParams): boolean {
+  if (api === 'fhir') return rest[0] !== 'metadata' && rest[0] !== 'Patient';
+  return params.has('PatientID');
 }
