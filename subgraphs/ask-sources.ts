@@ -183,12 +183,9 @@ function failureOf(error: unknown): string {
   const failure = (error as { failure?: string }).failure;
   if (failure) return failure;
   // cockatiel's errors are named "Error": recognised by what they carry, not by name. Its own
-  // isTaskCancelledError (3.2.1, dist/errors/Errors.js) tests for `isBulkheadRejectedError`, so a
-  // timeout would be told apart from nothing: the flag its TaskCancelledError sets is read directly.
+  // isTaskCancelledError (3.2.1, dist/errors/Errors.js) tests for `isBulkheadRejectedError` and so
+  // never recognises a timeout: the flag its TaskCancelledError sets is read directly.
   if (isTaskCancelledError(error) || (error as { isTaskCancelledError?: unknown })?.isTaskCancelledError === true) return 'timeout';
-  // The source's time budget ran out while the adapter waited on something shared (a
-  // CapabilityStatement read): the abort itself may win the race with cockatiel's own error.
-  if ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') return 'timeout';
   if (isBrokenCircuitError(error)) return 'circuit-open';
   return (error as Error)?.name ?? 'Error';
 }

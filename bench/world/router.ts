@@ -30,8 +30,9 @@ class TooLarge extends Error {}
  * Every request of the world. `/<source id>/fhir/…` and `/<source id>/dicom-web/…` are the
  * sources: answered, and held until the source's latency has passed since the request arrived;
  * counted when a view would send it (isRecordSearch), not when the roster reader or a
- * CapabilityStatement read does, which run on their own schedule. `/_…` are the bench's controls (stats, latency, what a person should be found to have,
- * the process's usage): neither counted nor delayed. Nothing is ever logged: requests name people.
+ * CapabilityStatement read does, which run on their own schedule. `/_…` are the bench's controls
+ * (stats, latency, what a person should be found to have, the process's usage): neither counted
+ * nor delayed. Nothing is ever logged: requests name people.
  */
 export function worldHandler(model: WorldModel, state: WorldState, ownUrl: () => string): RequestListener {
   const fhir = fhirTenants(model);
