@@ -9,6 +9,7 @@ import { dispenseParams, DISPENSE_UPSERT, latestOfEachDispense, type DispenseEnt
 import { failureOf } from './handler';
 import { GroupCommit } from './group-commit';
 import { invalidateAfterCommit } from './invalidate';
+import { keptHashes } from './kept-hashes';
 import { recordWhereFiled, stalePeople, type FiledPatient } from './filed-patients';
 import { firstOfEachKey, keyOf, outcomesOf, type SaveOutcome } from './lab-batch';
 import type { CrossReferenceLinks } from './lab-store';
@@ -147,23 +148,13 @@ export class DispenseStore implements DispenseMessageStore {
       columns(firsts.map(({ entry: { sourceId, message: m } }) => [sourceId, m.sender, m.controlId, m.contentHash, m.dispenses.length])),
     );
     const inserted = new Set(rows.map((row) => keyOf(row.source_id, row.sender, row.control_id)));
-    const earlier = await this.hashesOf(tx, firsts.filter(({ key }) => !inserted.has(key)).map(({ entry }) => entry));
+    const earlier = await keptHashes(tx, 'pharmacy_messages', firsts.filter(({ key }) => !inserted.has(key)).map(({ entry }) => entry));
     const outcomes = outcomesOf(entries, inserted, earlier);
     const stored = entries.filter((_, i) => outcomes[i] === 'stored');
     const dispenses = latestOfEachDispense(stored);
     if (dispenses.length > 0) await tx.query(DISPENSE_UPSERT, dispenseParams(dispenses));
     await recordWhereFiled(tx, dispensePatients(stored), this.options);
     return outcomes;
-  }
-
-  private async hashesOf(tx: Tx, entries: DispenseEntry[]): Promise<Map<string, string>> {
-    if (entries.length === 0) return new Map();
-    const { rows } = await tx.query<{ source_id: string; sender: string; control_id: string; content_hash: string }>(
-      `SELECT m.source_id, m.sender, m.control_id, m.content_hash
-         FROM pharmacy_messages m JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(source_id, sender, control_id) USING (source_id, sender, control_id)`,
-      [entries.map((e) => e.sourceId), entries.map((e) => e.message.sender), entries.map((e) => e.message.controlId)],
-    );
-    return new Map(rows.map((row) => [keyOf(row.source_id, row.sender, row.control_id), row.content_hash]));
   }
 
   /** The NAMs the entries are filed under, and for MR-only ones the NAM the cross-reference now gives their MRs. */

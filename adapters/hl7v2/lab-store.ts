@@ -7,6 +7,8 @@ import type { Logger } from '../../lib/logger';
 import type { SourceConfig } from '../../lib/sources';
 import type { LabResultRecord } from '../../schema/records';
 import { GroupCommit } from './group-commit';
+import { failureOf } from './handler';
+import { keptHashes } from './kept-hashes';
 import { invalidateAfterCommit } from './invalidate';
 import { recordWhereFiled, stalePeople } from './filed-patients';
 import { firstOfEachKey, keyOf, labPatients, outcomesOf, type LabEntry, type SaveOutcome } from './lab-batch';
@@ -181,25 +183,11 @@ export class LabStore implements LabMessageStore {
     const firsts = firstOfEachKey(entries);
     const { rows } = await tx.query<KeyRow>(LAB_BATCH_STATEMENT, labBatchParams(firsts));
     const inserted = new Set(rows.map((row) => keyOf(row.source_id, row.sender, row.control_id)));
-    const earlier = await this.hashesOf(tx, firsts.filter(({ key }) => !inserted.has(key)).map(({ entry }) => entry));
+    const earlier = await keptHashes(tx, 'lab_messages', firsts.filter(({ key }) => !inserted.has(key)).map(({ entry }) => entry));
     const outcomes = outcomesOf(entries, inserted, earlier);
     const stored = entries.filter((_, i) => outcomes[i] === 'stored');
     await recordWhereFiled(tx, labPatients(stored), this.options);
     return outcomes;
-  }
-
-  /**
-   * The body hash kept under each key that was not new, in one query. Not read in the batch
-   * statement: its snapshot predates a concurrent writer whose row made ON CONFLICT skip ours.
-   */
-  private async hashesOf(tx: Tx, entries: LabEntry[]): Promise<Map<string, string>> {
-    if (entries.length === 0) return new Map();
-    const { rows } = await tx.query<KeyRow & { content_hash: string }>(
-      `SELECT m.source_id, m.sender, m.control_id, m.content_hash
-         FROM lab_messages m JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(source_id, sender, control_id) USING (source_id, sender, control_id)`,
-      [entries.map((e) => e.sourceId), entries.map((e) => e.message.sender), entries.map((e) => e.message.controlId)],
-    );
-    return new Map(rows.map((row) => [keyOf(row.source_id, row.sender, row.control_id), row.content_hash]));
   }
 
   /** Tells the answer cache, per source; a failure or a hang is logged by category and changes no ACK. */
@@ -256,5 +244,3 @@ function recordOf(row: ResultRow, laboratory: LabResultRecord['laboratory']): La
   return record;
 }
 
-/** A loggable name for an error: a driver's code or the class, never its message (it may quote values). */
-const failureOf = (error: unknown) => (error as { code?: string })?.code ?? (error as Error)?.name ?? 'Error';
